@@ -1,0 +1,1 @@
+"""Pure pipeline steps: read, extract, validate, load. No Prefect here."""

@@ -1,0 +1,136 @@
+"""The data that flows between the pipeline's steps.
+
+file bytes --read--> Document --extract--> ReportFacts --validate--> Finding list --load--> DuckDB
+
+Plain dataclasses: no Prefect, no database, cheap to pickle across worker processes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Basis = Literal["budget", "adjusted_budget", "final"]
+RateKind = Literal["share", "execution", "indicator", "growth"]
+Severity = Literal["error", "warning"]
+ReportStatus = Literal["passed", "warning", "failed"]
+
+BASES: tuple[str, ...] = ("budget", "adjusted_budget", "final")
+RATE_KINDS: tuple[str, ...] = ("share", "execution", "indicator", "growth")
+SEVERITIES: tuple[str, ...] = ("error", "warning")
+
+# Yuan per unit as written in the reports.
+UNIT_YUAN: dict[str, int] = {"元": 1, "千元": 1_000, "万元": 10_000, "万": 10_000, "亿元": 100_000_000, "亿": 100_000_000}
+
+
+@dataclass(slots=True)
+class Document:
+    """One input file after reading: its bytes' identity and its canonical text."""
+
+    sha256: str
+    path: str
+    format: str  # "text" for now; docx/pdf/html come with the formats issue
+    size: int
+    encoding: str | None
+    text: str  # canonical text: every span points into it
+
+
+@dataclass(slots=True)
+class Amount:
+    """A money figure. `value_yuan` is exact to the cent; precision is kept as written.
+
+    The figure stands for the interval value_yuan +/- half_width_yuan: "299.8万元" is
+    2,998,000 yuan, stated to 0.1 万元, so anything in [2,997,500, 2,998,500] agrees with it.
+    """
+
+    id: str
+    concept: str
+    basis: str
+    value_yuan: float
+    as_written: str
+    span: tuple[int, int]
+    unit: str  # 元 / 万元 / 亿元 / 千元, as written (a bare 万 is recorded as 万元)
+    decimals: int  # digits after the decimal point as written
+    unit_implied: bool = False  # the unit was not written beside the number
+
+    @property
+    def half_width_yuan(self) -> float:
+        return 0.5 * 10.0 ** (-self.decimals) * UNIT_YUAN.get(self.unit, 1)
+
+
+@dataclass(slots=True)
+class Rate:
+    """A percentage. For share/execution, `concept` is an amount concept; otherwise a short label."""
+
+    id: str
+    concept: str
+    kind: str
+    value_pct: float
+    as_written: str
+    span: tuple[int, int]
+    decimals: int
+    amount_id: str | None = None  # for a share: the amount it is a share of (the part)
+
+    @property
+    def half_width_pct(self) -> float:
+        return 0.5 * 10.0 ** (-self.decimals)
+
+
+@dataclass(slots=True)
+class Staff:
+    id: str
+    concept: str
+    value: int
+    as_written: str
+    span: tuple[int, int]
+
+
+@dataclass(slots=True)
+class Score:
+    id: str
+    value: float
+    as_written: str
+    span: tuple[int, int]
+    label: str = "self_eval_score"
+
+
+@dataclass(slots=True)
+class Finding:
+    rule: str
+    severity: str
+    message: str
+    facts: list[str] = field(default_factory=list)  # ids of the facts involved
+
+
+@dataclass(slots=True)
+class ReportFacts:
+    """Everything extracted from one document, plus the findings once validated."""
+
+    document: str  # file name as given
+    unit_name: str | None
+    region: dict[str, str | None]
+    fiscal_year: int | None
+    report_date: str | None  # ISO: YYYY-MM-DD, or YYYY-MM when the day is not stated
+    amounts: list[Amount] = field(default_factory=list)
+    rates: list[Rate] = field(default_factory=list)
+    staff: list[Staff] = field(default_factory=list)
+    scores: list[Score] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    status: str = "passed"
+
+    def to_json(self) -> dict:
+        """The fact contract's shape (see the spec): what `jixiao extract --json` prints."""
+        out = asdict(self)
+        for key in ("amounts", "rates", "staff", "scores"):
+            for row in out[key]:
+                row["span"] = list(row["span"])
+        return out
+
+
+def report_status(findings: list[Finding]) -> str:
+    severities = {f.severity for f in findings}
+    if "error" in severities:
+        return "failed"
+    if "warning" in severities:
+        return "warning"
+    return "passed"

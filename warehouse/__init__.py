@@ -1,0 +1,1 @@
+"""DuckDB schema, views and the module that opens connections and migrates."""
