@@ -134,3 +134,20 @@ def report_status(findings: list[Finding]) -> str:
     if "warning" in severities:
         return "warning"
     return "passed"
+
+
+@dataclass(slots=True)
+class Processed:
+    """One input file after read+extract+validate: loaded with facts, or rejected with a reason.
+
+    A rejected file still has a Document (sha256, path, size, possibly empty text) so its bytes
+    are archived and the run's count in = count out holds.
+    """
+
+    document: Document
+    facts: ReportFacts | None
+    reject_reason: str | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self.reject_reason is None

@@ -1,0 +1,114 @@
+"""Percentages: shares of a total, execution rates of a budget, indicators and growth rates.
+
+The kind is read from the clause right before the number:
+- "…93.18万元，占91.19%" -> share of the figure just before it;
+- "整体支出完成率93.5%", "…决算数299.81万元，完成率93.5%" -> execution of that concept;
+- "覆盖率上升2.08%", "涨幅超过101%" -> growth (may exceed 100);
+- anything else ("满意度达95%", "资金使用率100%") -> indicator, labelled by its clause.
+A target with an operator ("控制率小于100%", "≥95%") is a goal, not a measured rate, and is skipped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tasks.extract.numbers import CHINESE_NUMBER, NumberFormatError, parse_arabic, parse_percent_words
+from tasks.extract.phrasings import Phrasings, leftmost_longest
+from tasks.extract.segments import Segments
+from tasks.models import Amount, Rate
+
+_PERCENT = re.compile(
+    r"(?<![\d.])(?P<num>\d+(?:\.\d+)?) ?%"
+    rf"|(?P<words>百分之{CHINESE_NUMBER})"
+    # "执行率 97.35" without the % sign: only right after an execution keyword
+    r"|(?<=率)(?P<bare_lead>(?:为|达|达到|是)? ?)(?P<bare>\d{1,3}\.\d+)(?![\d.%])(?! ?%)"
+)
+_CLAUSE_SEPARATORS = ",;:、()。\n"
+_FILLER_TAIL = re.compile(r"(?:达到|达|为|约|是|仅为|仅|超过|了|的|在|保持|均|高达|近|已|已达)+ ?$")
+_FILLER_HEAD = re.compile(r"^(?:其中|其|同时|另外|且)")
+
+
+def _clause_before(text: str, start: int, floor: int) -> str:
+    i = start
+    while i > floor and text[i - 1] not in _CLAUSE_SEPARATORS:
+        i -= 1
+    return text[i:start]
+
+
+def extract_rates(text: str, segments: Segments, phrasings: Phrasings, amounts: list[Amount]) -> list[Rate]:
+    rates: list[Rate] = []
+    amount_starts = sorted(amounts, key=lambda a: a.span[0])
+    for match in _PERCENT.finditer(text):
+        value, decimals = _value(match)
+        if value is None:
+            continue
+        start = match.start("bare") if match.group("bare") else match.start()
+        sentence_start = segments.sentence_start(start)
+        clause = _clause_before(text, start, sentence_start)
+        if match.group("bare") and not phrasings.rate_execution.search(clause):
+            continue
+        tail = clause.rstrip()[-4:]
+        if phrasings.rate_target.search(tail) and not phrasings.rate_growth.search(tail):
+            continue
+        previous = [a for a in amount_starts if a.span[1] <= start and a.span[0] >= sentence_start]
+        kind, concept, amount_id = _classify(clause, phrasings, previous)
+        rates.append(
+            Rate(
+                id=f"r{len(rates) + 1}",
+                concept=concept,
+                kind=kind,
+                value_pct=value,
+                as_written=text[start:match.end()],
+                span=(start, match.end()),
+                decimals=decimals,
+                amount_id=amount_id,
+            )
+        )
+    return rates
+
+
+def _value(match: re.Match[str]) -> tuple[float | None, int]:
+    try:
+        if match.group("num") is not None:
+            parsed = parse_arabic(match.group("num"))
+        elif match.group("words") is not None:
+            parsed = parse_percent_words(match.group("words"))
+        else:
+            parsed = parse_arabic(match.group("bare"))
+    except NumberFormatError:
+        return None, 0
+    return float(parsed.value), parsed.decimals
+
+
+def _classify(clause: str, phrasings: Phrasings, previous: list[Amount]) -> tuple[str, str, str | None]:
+    """(kind, concept, amount_id) of a rate from the clause before it and the figures before it."""
+    words = _FILLER_HEAD.sub("", clause.strip())
+    growth = phrasings.rate_growth.search(words[-6:])
+    if growth is not None:
+        head = words[: len(words) - 6 + growth.start()] if len(words) > 6 else words[: growth.start()]
+        return "growth", _label(head) or "增长", None
+    if "占" in words:
+        head, _, _ = words.partition("占")
+        if not head and previous:
+            part = previous[-1]
+            return "share", part.concept, part.id
+        named = leftmost_longest(phrasings.amount_labels, head)
+        if named is not None and named[1].start() == 0 and named[1].end() >= len(head) - 1:
+            part = next((a for a in reversed(previous) if a.concept == named[0].value), None)
+            return "share", named[0].value, part.id if part else None
+        return "indicator", _label(words), None
+    execution = phrasings.rate_execution.search(words)
+    if execution is not None:
+        head = words[: execution.start()]
+        named = leftmost_longest(phrasings.amount_labels, head)
+        if named is not None:
+            return "execution", named[0].value, None
+        if previous:
+            return "execution", previous[-1].concept, None
+        if words.startswith("预算执行率"):
+            return "execution", "expenditure.total", None
+    return "indicator", _label(words) or "指标", None
+
+
+def _label(words: str) -> str:
+    return _FILLER_TAIL.sub("", words).strip()

@@ -1,0 +1,89 @@
+"""Head counts: 编制 (authorized), 实有 (actual), 在职 (in service), 退休 (retired) and their parts.
+
+Reports chain them in one sentence and change scope as they go:
+"总编制人数26人，实有28人，其中机关参公事业人员8人，实有10人，下设4个直属事业单位，编制18人，实有18人"
+-> authorized 26, actual 28, authorized.organ 8, actual.organ 10, authorized.affiliated 18, …
+A count after a scope word with no kind word ("机关参公事业人员8人") is that scope's authorized number.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tasks.extract.phrasings import Phrasings, rightmost
+from tasks.extract.segments import Segments
+from tasks.models import Staff
+
+_COUNT = re.compile(r"(?<![\d.])(?P<num>\d{1,6}) ?(?:人|名)(?!次)")
+_STAFF_CONCEPT = {
+    ("authorized", None): "staff.authorized",
+    ("actual", None): "staff.actual",
+    ("in_service", None): "staff.in_service",
+    ("retired", None): "staff.retired",
+    ("authorized", "organ"): "staff.authorized.organ",
+    ("actual", "organ"): "staff.actual.organ",
+    ("authorized", "affiliated"): "staff.authorized.affiliated",
+    ("actual", "affiliated"): "staff.actual.affiliated",
+}
+
+
+def extract_staff(text: str, segments: Segments, phrasings: Phrasings) -> list[Staff]:
+    staff: list[Staff] = []
+    previous_end = 0
+    scope: str | None = None
+    last_top_kind: str | None = None  # in_service or authorized: what 行政编制/事业编制 break down
+    sentence = -1
+    for match in _COUNT.finditer(text):
+        start = match.start()
+        sentence_start = segments.sentence_start(start)
+        if sentence_start != sentence:
+            sentence, scope, last_top_kind = sentence_start, None, None
+        context = text[max(sentence_start, previous_end):start]
+        previous_end = match.end()
+        scope_word = rightmost(phrasings.staff_scopes, context)
+        kind_word = rightmost(phrasings.staff_kinds, context)
+        if scope_word is not None:
+            scope = scope_word[0].value
+        if kind_word is None:
+            if scope_word is None:
+                continue  # "设书记1名", "近30人参加": not a head count of the unit
+            kind = "authorized"
+        else:
+            kind = kind_word[0].value
+        concept = _concept(kind, scope, last_top_kind)
+        if concept is None:
+            continue
+        if kind in ("in_service", "authorized") and scope is None:
+            last_top_kind = kind
+        staff.append(
+            Staff(
+                id=f"s{len(staff) + 1}",
+                concept=concept,
+                value=int(match.group("num")),
+                as_written=match.group(),
+                span=(start, match.end()),
+            )
+        )
+    return _dedupe(staff)
+
+
+def _concept(kind: str, scope: str | None, last_top_kind: str | None) -> str | None:
+    if kind in ("admin", "institution"):
+        parent = "staff.in_service" if last_top_kind == "in_service" else "staff.authorized"
+        return f"{parent}.{kind}"
+    if kind in ("in_service", "retired"):
+        return _STAFF_CONCEPT[(kind, None)]
+    return _STAFF_CONCEPT.get((kind, scope))
+
+
+def _dedupe(staff: list[Staff]) -> list[Staff]:
+    """A count restated with the same value is one fact."""
+    seen: set[tuple[str, int]] = set()
+    kept: list[Staff] = []
+    for item in staff:
+        if (item.concept, item.value) in seen:
+            continue
+        seen.add((item.concept, item.value))
+        item.id = f"s{len(kept) + 1}"
+        kept.append(item)
+    return kept

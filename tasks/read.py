@@ -1,0 +1,122 @@
+"""Read file bytes into a Document: detect the format and encoding, build the canonical text.
+
+The canonical text is what every span points into and what the warehouse stores, so a person can
+always see where a figure came from. It is the decoded text after NFKC (full-width digits and
+punctuation become ASCII: "１２３．４５" -> "123.45", "，" -> ","), with line breaks unified and
+runs of spaces folded to one.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+import unicodedata
+
+from charset_normalizer import from_bytes
+
+from tasks.models import Document
+
+
+class ReadError(ValueError):
+    """The file cannot be read as a report; the message is the rejection reason a person reads."""
+
+
+# Magic bytes of formats that are not plain text. Their readers come with the formats issue; until
+# then they are rejected with a reason that says so rather than decoded as garbage.
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "pdf"),
+    (b"PK\x03\x04", "zip container (docx/xlsx/wps)"),
+    (b"\xd0\xcf\x11\xe0", "legacy Office (doc/xls)"),
+    (b"\x89PNG", "png image"),
+    (b"\xff\xd8\xff", "jpeg image"),
+    (b"GIF8", "gif image"),
+    (b"\x1f\x8b", "gzip archive"),
+    (b"Rar!", "rar archive"),
+    (b"7z\xbc\xaf", "7z archive"),
+)
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# charset-normalizer names the GB family by its oldest member; GB18030 decodes all of them.
+_GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936"}
+_MIN_READABLE_SHARE = 0.85  # below this share of printable characters the "text" is binary noise
+
+_SPACES = re.compile(r"[^\S\n]+")  # any whitespace but a line break (NFKC already made U+3000 a space)
+_TRAILING = re.compile(r" +\n")
+_MANY_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def read_document(path: str, data: bytes) -> Document:
+    """Decode one file's bytes into a Document, or raise ReadError with the reason."""
+    if not data:
+        raise ReadError("empty file")
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            raise ReadError(f"unsupported format: {kind} (only plain-text reports are read so far)")
+    encoding, decoded = decode_text(data)
+    text = canonical_text(decoded)
+    if not text.strip():
+        raise ReadError("no text: the file holds only whitespace")
+    printable = sum(1 for ch in text if ch.isprintable() or ch == "\n")
+    if printable / len(text) < _MIN_READABLE_SHARE:
+        raise ReadError("binary content: not a text report")
+    return Document(
+        sha256=hashlib.sha256(data).hexdigest(),
+        path=path,
+        format="text",
+        size=len(data),
+        encoding=encoding,
+        text=text,
+    )
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Return (encoding, decoded text). BOM first, then strict UTF-8, then charset detection."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return encoding, data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise ReadError(f"broken {encoding} text: {exc.reason} at byte {exc.start}") from exc
+    try:
+        return "utf-8", data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data[:4096] and not _looks_like_utf16(data):
+        raise ReadError("binary content: not a text report")
+    best = from_bytes(data[:200_000]).best()
+    if best is None:
+        raise ReadError("unknown text encoding: not UTF-8, GB18030 or UTF-16")
+    encoding = best.encoding.lower().replace("_", "")
+    if encoding in _GB_FAMILY or encoding.startswith("gb"):
+        encoding = "gb18030"
+    try:
+        return encoding, data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        try:  # Chinese government text that is not UTF-8 is GB18030 in practice
+            return "gb18030", data.decode("gb18030")
+        except UnicodeDecodeError as exc:
+            raise ReadError(f"unknown text encoding (best guess {best.encoding} fails)") from exc
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    sample = data[:4096]
+    zeros_odd = sample[1::2].count(0)
+    zeros_even = sample[0::2].count(0)
+    return max(zeros_odd, zeros_even) > len(sample) // 4 and min(zeros_odd, zeros_even) < len(sample) // 50
+
+
+def canonical_text(decoded: str) -> str:
+    """NFKC, unified line breaks, folded spaces: the one text every span of a document points into."""
+    text = unicodedata.normalize("NFKC", decoded)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    text = text.replace("\ufeff", "").replace("\u200b", "")
+    text = _SPACES.sub(" ", text)
+    text = _TRAILING.sub("\n", text)
+    text = _MANY_BLANK_LINES.sub("\n\n", text)
+    return text.strip("\n ")
