@@ -20,7 +20,7 @@ from tasks.extract.numbers import (
     parse_arabic,
     parse_chinese,
 )
-from tasks.extract.phrasings import Phrasings, leftmost_longest, rightmost
+from tasks.extract.phrasings import Phrasings, all_leftmost_longest, leftmost_longest, rightmost
 from tasks.extract.segments import Segments
 from tasks.models import UNIT_YUAN, Amount
 
@@ -35,6 +35,7 @@ _MONEY = re.compile(
 _BARE = re.compile(rf"(?<![\d.,])(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+\.\d+)(?=[,;。、)\s]|$)")
 _AFTER_BARE_UNIT_OK = re.compile(r"[,;。、)\s:]|$|的|$")
 _PER_SOMETHING_AFTER = re.compile(r"^\s?(?:/|每)")
+_RESPECTIVELY = re.compile(r"分别(?:为|是|:)?")
 
 
 @dataclass(slots=True)
@@ -111,6 +112,7 @@ def extract_amounts(text: str, segments: Segments, phrasings: Phrasings) -> list
     seen: set[tuple[str, str, float]] = set()
     previous_end = 0
     last: Amount | None = None  # the last reported figure
+    pending: list[str] = []  # concepts still owed to the figures of a "分别为" list
     for index, mention in enumerate(mentions):
         sentence_start = segments.sentence_start(mention.start)
         context = text[max(sentence_start, previous_end):mention.start]
@@ -119,6 +121,16 @@ def extract_amounts(text: str, segments: Segments, phrasings: Phrasings) -> list
         if unit is None or _is_not_a_budget_line(text, mention, context, phrasings):
             continue
         concept, basis = _name(context, phrasings, last, segments, mention.start)
+        respectively = _RESPECTIVELY.search(context)
+        if respectively is not None:
+            # "基本支出和项目支出分别为85.27万元、23.91万元": the labels go to the figures in order.
+            listed = all_leftmost_longest(phrasings.amount_labels, context[: respectively.start()])
+            if len(listed) >= 2:
+                concept, pending = listed[0].value, [label.value for label in listed[1:]]
+        elif pending and concept is None or (pending and last is not None
+                                             and segments.same_sentence(last.span[0], mention.start)
+                                             and not leftmost_longest(phrasings.amount_labels, context)):
+            concept = pending.pop(0)
         if concept is None:
             continue
         yuan = mention.value * UNIT_YUAN[unit]

@@ -78,3 +78,16 @@ def rightmost(labels: tuple[Label, ...], text: str) -> tuple[Label, re.Match[str
             if best is None or (match.end(), len(match.group())) > (best[1].end(), len(best[1].group())):
                 best = (label, match)
     return best
+
+
+def all_leftmost_longest(labels: tuple[Label, ...], text: str) -> list[Label]:
+    """Non-overlapping labels from left to right: "基本支出和项目支出分别为…" -> [基本支出, 项目支出]."""
+    found: list[Label] = []
+    position = 0
+    while position < len(text):
+        best = leftmost_longest(labels, text[position:])
+        if best is None:
+            break
+        found.append(best[0])
+        position += best[1].end()
+    return found

@@ -86,7 +86,7 @@ def _classify(clause: str, phrasings: Phrasings, previous: list[Amount]) -> tupl
     growth = phrasings.rate_growth.search(words[-6:])
     if growth is not None:
         head = words[: len(words) - 6 + growth.start()] if len(words) > 6 else words[: growth.start()]
-        return "growth", _label(head) or "增长", None
+        return "growth", _label(head) or growth.group(), None
     if "占" in words:
         head, _, _ = words.partition("占")
         if not head and previous:
@@ -105,7 +105,7 @@ def _classify(clause: str, phrasings: Phrasings, previous: list[Amount]) -> tupl
             return "execution", named[0].value, None
         if previous:
             return "execution", previous[-1].concept, None
-        if words.startswith("预算执行率"):
+        if "预算执行率" in words or "预算完成率" in words:
             return "execution", "expenditure.total", None
     return "indicator", _label(words) or "指标", None
 

@@ -1,0 +1,50 @@
+"""A content-addressed archive of the raw bytes of every input file, rejected ones included.
+
+`archive_dir/ab/abcdef…` holds the bytes whose sha256 is `abcdef…`, so the warehouse's
+`documents.sha256` is enough to get back exactly what was read, even after the source moved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def archived_path(archive_dir: Path, sha256: str) -> Path:
+    """Where the bytes with this sha256 live (or would live) in the archive."""
+    if not SHA256_HEX.fullmatch(sha256):
+        raise ValueError(f"not a lowercase hex sha256: {sha256!r}")
+    return archive_dir / sha256[:2] / sha256
+
+
+def archive_bytes(archive_dir: Path, sha256: str, data: bytes) -> Path:
+    """Store `data` under its sha256, atomically; a no-op when it is already there. Returns the path."""
+    target = archived_path(archive_dir, sha256)
+    if target.exists():
+        return target
+    # A wrong hash would file the bytes where nobody will look for them: refuse it.
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != sha256:
+        raise ValueError(f"sha256 {sha256} does not match the bytes given (their sha256 is {actual})")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Write a temp file in the same directory, then rename: readers (and concurrent writers of the
+    # same bytes) only ever see a complete file.
+    handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{sha256}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as temp_file:
+            temp_file.write(data)
+            temp_file.flush()
+            os.fsync(temp_file.fileno())
+        os.chmod(temp_name, 0o444)  # archived bytes are never edited
+        os.replace(temp_name, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_name)
+        raise
+    return target

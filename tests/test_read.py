@@ -1,0 +1,72 @@
+"""Reading bytes: encodings detected, canonical text normalized, bad input rejected with a reason."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from tasks.extract import extract_report
+from tasks.read import ReadError, canonical_text, read_document
+from tests.shared import seed_paths
+
+REPORT = (
+    "某县妇女联合会\n2022年度部门整体支出绩效自评报告\n"
+    "一、部门基本情况\n本单位编制12人，实有11人。\n"
+    "全年总收入３２０．６１万元，其中：财政拨款收入300.61万元，占93.76%；其他收入20万元，占6.24%。\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("encoded", "encoding"),
+    [
+        (REPORT.encode("utf-8"), "utf-8"),
+        (codecs.BOM_UTF8 + REPORT.encode("utf-8"), "utf-8-sig"),
+        (REPORT.encode("gb18030"), "gb18030"),
+        (REPORT.encode("utf-16"), "utf-16"),
+    ],
+)
+def test_encodings_are_detected_and_give_the_same_text(encoded: bytes, encoding: str) -> None:
+    document = read_document("r.txt", encoded)
+    assert document.encoding == encoding
+    assert document.text == canonical_text(REPORT)
+    assert "320.61万元" in document.text  # full-width digits normalized
+
+
+def test_gb18030_and_utf8_bom_copies_of_a_seed_give_the_same_facts() -> None:
+    seed = seed_paths()[0]
+    text = seed.read_text(encoding="utf-8")
+    as_gb = read_document(seed.name, text.encode("gb18030"))
+    as_bom = read_document(seed.name, codecs.BOM_UTF8 + text.encode("utf-8"))
+    assert as_gb.encoding == "gb18030"
+    assert as_bom.encoding == "utf-8-sig"
+    facts_gb, facts_bom = extract_report(as_gb), extract_report(as_bom)
+    assert facts_gb.amounts  # the seed has figures: equal-but-empty would prove nothing
+    assert facts_gb.to_json() == facts_bom.to_json()
+
+
+def test_canonical_text_folds_spaces_and_line_breaks() -> None:
+    assert canonical_text("支出\r\n  19,909,622.50\u3000元\r\n\r\n\r\n\r\n下一段  ") == "支出\n 19,909,622.50 元\n\n下一段"
+
+
+def test_spans_point_into_the_canonical_text() -> None:
+    document = read_document("r.txt", REPORT.encode("gb18030"))
+    facts = extract_report(document)
+    for amount in facts.amounts:
+        start, end = amount.span
+        assert document.text[start:end] == amount.as_written
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty file"),
+        (b"   \n\n  ", "no text"),
+        (bytes(range(256)) * 40, "binary"),
+        (b"%PDF-1.7\n...", "unsupported format: pdf"),
+        (b"PK\x03\x04garbage", "unsupported format: zip"),
+    ],
+)
+def test_bad_input_is_rejected_with_a_reason(data: bytes, reason: str) -> None:
+    with pytest.raises(ReadError, match=reason):
+        read_document("bad.txt", data)
