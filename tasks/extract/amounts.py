@@ -35,6 +35,7 @@ _MONEY = re.compile(
 _BARE = re.compile(rf"(?<![\d.,])(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+\.\d+)(?=[,;。、)\s]|$)")
 _AFTER_BARE_UNIT_OK = re.compile(r"[,;。、)\s:]|$|的|$")
 _PER_SOMETHING_AFTER = re.compile(r"^\s?(?:/|每)")
+_MAX_CONTEXT = 120  # words farther back than this never name a figure; bounds work on hostile text
 _RESPECTIVELY = re.compile(r"分别(?:为|是|:)?")
 
 
@@ -115,7 +116,7 @@ def extract_amounts(text: str, segments: Segments, phrasings: Phrasings) -> list
     pending: list[str] = []  # concepts still owed to the figures of a "分别为" list
     for index, mention in enumerate(mentions):
         sentence_start = segments.sentence_start(mention.start)
-        context = text[max(sentence_start, previous_end):mention.start]
+        context = text[max(sentence_start, previous_end, mention.start - _MAX_CONTEXT):mention.start]
         previous_end = mention.end
         unit = mention.unit or _implied_unit(mentions, index, segments)
         if unit is None or _is_not_a_budget_line(text, mention, context, phrasings):

@@ -23,6 +23,7 @@ _PERCENT = re.compile(
     # "执行率 97.35" without the % sign: only right after an execution keyword
     r"|(?<=率)(?P<bare_lead>(?:为|达|达到|是)? ?)(?P<bare>\d{1,3}\.\d+)(?![\d.%])(?! ?%)"
 )
+_MAX_CLAUSE = 60  # a rate's label sits right before it; bounds work on hostile text
 _CLAUSE_SEPARATORS = ",;:、()。\n"
 _FILLER_TAIL = re.compile(r"(?:达到|达|为|约|是|仅为|仅|超过|了|的|在|保持|均|高达|近|已|已达)+ ?$")
 _FILLER_HEAD = re.compile(r"^(?:其中|其|同时|另外|且)")
@@ -44,7 +45,7 @@ def extract_rates(text: str, segments: Segments, phrasings: Phrasings, amounts: 
             continue
         start = match.start("bare") if match.group("bare") else match.start()
         sentence_start = segments.sentence_start(start)
-        clause = _clause_before(text, start, sentence_start)
+        clause = _clause_before(text, start, max(sentence_start, start - _MAX_CLAUSE))
         if match.group("bare") and not phrasings.rate_execution.search(clause):
             continue
         tail = clause.rstrip()[-4:]

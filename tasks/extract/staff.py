@@ -38,7 +38,7 @@ def extract_staff(text: str, segments: Segments, phrasings: Phrasings) -> list[S
         sentence_start = segments.sentence_start(start)
         if sentence_start != sentence:
             sentence, scope, last_top_kind = sentence_start, None, None
-        context = text[max(sentence_start, previous_end):start]
+        context = text[max(sentence_start, previous_end, start - 80):start]
         previous_end = match.end()
         scope_word = rightmost(phrasings.staff_scopes, context)
         kind_word = rightmost(phrasings.staff_kinds, context)
