@@ -21,6 +21,7 @@ from tasks.extract.numbers import (
     parse_chinese,
 )
 from tasks.extract.phrasings import Phrasings, all_leftmost_longest, leftmost_longest, rightmost
+from expectations.concepts import load_concepts
 from tasks.extract.segments import Segments
 from tasks.models import UNIT_YUAN, Amount
 
@@ -36,6 +37,7 @@ _BARE = re.compile(rf"(?<![\d.,])(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+\.\
 _AFTER_BARE_UNIT_OK = re.compile(r"[,;。、)\s:]|$|的|$")
 _PER_SOMETHING_AFTER = re.compile(r"^\s?(?:/|每)")
 _MAX_CONTEXT = 120  # words farther back than this never name a figure; bounds work on hostile text
+_BREAKDOWN_AFTER = re.compile(r"[,:]?其中[:]?(?P<words>[^,;。]{1,20})")
 _RESPECTIVELY = re.compile(r"分别(?:为|是|:)?")
 
 
@@ -121,7 +123,7 @@ def extract_amounts(text: str, segments: Segments, phrasings: Phrasings) -> list
         unit = mention.unit or _implied_unit(mentions, index, segments)
         if unit is None or _is_not_a_budget_line(text, mention, context, phrasings):
             continue
-        concept, basis = _name(context, phrasings, last, segments, mention.start)
+        concept, basis = _name(context, phrasings, last, segments, mention.start, mention.end)
         respectively = _RESPECTIVELY.search(context)
         if respectively is not None:
             # "基本支出和项目支出分别为85.27万元、23.91万元": the labels go to the figures in order.
@@ -170,6 +172,7 @@ def _name(
     last: Amount | None,
     segments: Segments,
     offset: int,
+    end_of_figure: int,
 ) -> tuple[str | None, str]:
     """(concept, basis) of a figure from the words before it, or (None, _) when they name nothing."""
     found = leftmost_longest(phrasings.amount_labels, context)
@@ -179,7 +182,10 @@ def _name(
         basis = basis_word[0].value
     elif found is not None and found[0].basis:
         basis = found[0].basis
-    elif last_in_sentence is not None:
+    elif last_in_sentence is not None and (found is None or found[0].value != last_in_sentence.concept):
+        # "其中基本支出安排44.07万元，项目支出43万元": a breakdown keeps the basis of what it breaks down.
+        # The same concept named again ("三公经费年初预算4.2万元，三公经费财政拨款支出3.47万元") is a
+        # restatement on another basis: the plain statement of spending, final.
         basis = last_in_sentence.basis
     else:
         basis = "final"
@@ -188,6 +194,13 @@ def _name(
     # "…收入预算数320.61万元，决算数299.81万元": the same concept on another basis.
     if last_in_sentence is not None and basis_word is not None and basis != last_in_sentence.basis:
         return last_in_sentence.concept, basis
+    # "调整后全年预算数为203.5万元，其中基本支出…": an unnamed figure broken down is the parent.
+    broken_down = _BREAKDOWN_AFTER.match(segments.text, end_of_figure)
+    if broken_down is not None:
+        child = leftmost_longest(phrasings.amount_labels, broken_down.group("words"))
+        parent = load_concepts().get(child[0].value).parent if child else None
+        if child is not None and child[1].start() == 0 and parent:
+            return parent, basis
     # Unnamed uses listed after a special fund are its items.
     if last is not None and last.concept.startswith("special_fund") and segments.same_paragraph(
         last.span[0], offset

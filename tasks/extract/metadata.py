@@ -37,6 +37,7 @@ _TITLE_YEAR = re.compile(r"(?<!\d)(?P<y>20\d{2}) ?年度?")
 _CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 _SECTION_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|\(?[一二三四五六七八九十]+\)|目 ?录|摘要|正文)")
 _TITLE_LINES = 6
+_COUNTY_SUFFIXES = "县区市旗"
 
 
 def title_lines(text: str) -> list[str]:
@@ -106,7 +107,13 @@ def region(unit: str | None, text: str) -> dict[str, str | None]:
 def _parse_location(candidate: str) -> dict[str, str | None]:
     with contextlib.redirect_stdout(io.StringIO()):
         parsed = _jionlp().parse_location(candidate)
-    return {"province": parsed.get("province"), "city": parsed.get("city"), "county": parsed.get("county")}
+    county = parsed.get("county")
+    if county and county[-1] in _COUNTY_SUFFIXES:
+        # The gazetteer lags behind renamings (凤翔县 -> 凤翔区); the report's own spelling wins.
+        written = re.search(re.escape(county[:-1]) + f"[{_COUNTY_SUFFIXES}]", candidate)
+        if written:
+            county = written.group()
+    return {"province": parsed.get("province"), "city": parsed.get("city"), "county": county}
 
 
 def report_date(text: str) -> str | None:

@@ -84,10 +84,9 @@ def _value(match: re.Match[str]) -> tuple[float | None, int]:
 def _classify(clause: str, phrasings: Phrasings, previous: list[Amount]) -> tuple[str, str, str | None]:
     """(kind, concept, amount_id) of a rate from the clause before it and the figures before it."""
     words = _FILLER_HEAD.sub("", clause.strip())
-    growth = phrasings.rate_growth.search(words[-6:])
+    growth = phrasings.rate_growth.search(words)
     if growth is not None:
-        head = words[: len(words) - 6 + growth.start()] if len(words) > 6 else words[: growth.start()]
-        return "growth", _label(head) or growth.group(), None
+        return "growth", _label(words[: growth.start()]) or _label(growth.group()), None
     if "占" in words:
         head, _, _ = words.partition("占")
         if not head and previous:
@@ -105,10 +104,21 @@ def _classify(clause: str, phrasings: Phrasings, previous: list[Amount]) -> tupl
         if named is not None:
             return "execution", named[0].value, None
         if previous:
-            return "execution", previous[-1].concept, None
+            return "execution", _budgeted_concept(previous), None
         if "预算执行率" in words or "预算完成率" in words:
             return "execution", "expenditure.total", None
     return "indicator", _label(words) or "指标", None
+
+
+def _budgeted_concept(previous: list[Amount]) -> str:
+    """The latest concept before the rate stated both as final and on a budget side: what the rate measures."""
+    bases: dict[str, set[str]] = {}
+    for amount in previous:
+        bases.setdefault(amount.concept, set()).add(amount.basis)
+    for amount in reversed(previous):
+        if "final" in bases[amount.concept] and bases[amount.concept] - {"final"}:
+            return amount.concept
+    return previous[-1].concept
 
 
 def _label(words: str) -> str:

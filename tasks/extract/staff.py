@@ -68,6 +68,8 @@ def extract_staff(text: str, segments: Segments, phrasings: Phrasings) -> list[S
 
 
 def _concept(kind: str, scope: str | None, last_top_kind: str | None) -> str | None:
+    if kind in ("admin", "institution") and scope is not None:
+        kind = "authorized"  # "其中机关行政编制15人": the organ's authorized number
     if kind in ("admin", "institution"):
         parent = "staff.in_service" if last_top_kind == "in_service" else "staff.authorized"
         return f"{parent}.{kind}"
