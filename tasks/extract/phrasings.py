@@ -25,6 +25,7 @@ class Phrasings:
     skip_amount: tuple[re.Pattern[str], ...]
     staff_kinds: tuple[Label, ...]
     staff_scopes: tuple[Label, ...]
+    staff_skip: tuple[re.Pattern[str], ...]
     score: re.Pattern[str]
     rate_execution: re.Pattern[str]
     rate_growth: re.Pattern[str]
@@ -48,6 +49,7 @@ def load_phrasings(path: Path = PHRASINGS_TOML) -> Phrasings:
         skip_amount=tuple(re.compile(row["pattern"]) for row in data["skip_amount"]),
         staff_kinds=_labels(data["staff_kind"], "kind"),
         staff_scopes=_labels(data["staff_scope"], "scope"),
+        staff_skip=tuple(re.compile(row["pattern"]) for row in data["staff_skip"]),
         score=_union(data["score"]),
         rate_execution=_union(data["rate_execution"]),
         rate_growth=_union(data["rate_growth"]),

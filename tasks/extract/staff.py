@@ -40,6 +40,8 @@ def extract_staff(text: str, segments: Segments, phrasings: Phrasings) -> list[S
             sentence, scope, last_top_kind = sentence_start, None, None
         context = text[max(sentence_start, previous_end, start - 80):start]
         previous_end = match.end()
+        if any(pattern.search(context) for pattern in phrasings.staff_skip):
+            continue
         scope_word = rightmost(phrasings.staff_scopes, context)
         kind_word = rightmost(phrasings.staff_kinds, context)
         if scope_word is not None:
