@@ -5,11 +5,13 @@ frames (a registered Arrow table or pandas frame, then INSERT ... SELECT), never
 batch of hundreds of reports is a handful of statements.
 
 Documents are keyed by the sha256 of their bytes: bytes already in the warehouse are 'unchanged'
-and write nothing; changed bytes under a known path are a new document (a new version).
+and write nothing; changed bytes under a known path are a new document (a new version). Bytes that
+were rejected before and now read differently (a reader fixed since) are processed again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import Iterable, Sequence
@@ -25,7 +27,6 @@ from tasks.frames import facts_to_frames
 from tasks.models import Processed, ReportFacts, report_status
 
 RUN_STATUSES: tuple[str, ...] = ("running", "completed", "failed", "cancelled")
-FACT_TABLES: tuple[str, ...] = ("amounts", "rates", "staff", "scores")
 
 DOCUMENT_SCHEMA = pa.schema([
     ("sha256", pa.string()), ("path", pa.string()), ("file_name", pa.string()), ("format", pa.string()),
@@ -121,21 +122,32 @@ def load_batch(conn: duckdb.DuckDBPyConnection, run_id: str, batch: Sequence[Pro
         return stats
     conn.execute("BEGIN TRANSACTION")
     try:
+        _require_running(conn, run_id)
         new_items = _sort_out(conn, batch, stats)
         _write_new(conn, run_id, new_items)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        # The original error is what matters; a failing ROLLBACK must not hide it.
+        with contextlib.suppress(duckdb.Error):
+            conn.execute("ROLLBACK")
         raise
     return stats
+
+
+def _require_running(conn: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    # Rows name the run that loaded them, so that run must exist and still be open.
+    found = conn.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchall()
+    if found != [("running",)]:
+        raise ValueError(f"no running run with run_id {run_id!r}: call start_run first")
 
 
 def _sort_out(conn: duckdb.DuckDBPyConnection, batch: Sequence[Processed], stats: BatchStats) -> list[Processed]:
     """Record each file's outcome in `stats`; return the files whose bytes are new to the warehouse."""
     known = {
-        sha: (path, status)
-        for sha, path, status in conn.execute(
-            "SELECT sha256, path, status FROM documents WHERE sha256 IN (SELECT unnest(?::VARCHAR[]))",
+        sha: (path, status, reason)
+        for sha, path, status, reason in conn.execute(
+            "SELECT sha256, path, status, reject_reason FROM documents"
+            " WHERE sha256 IN (SELECT unnest(?::VARCHAR[]))",
             [[item.document.sha256 for item in batch]],
         ).fetchall()
     }
@@ -143,8 +155,10 @@ def _sort_out(conn: duckdb.DuckDBPyConnection, batch: Sequence[Processed], stats
     new_items: list[Processed] = []
     for item in batch:
         doc = item.document
-        if doc.sha256 in known:
-            first_path, status = known[doc.sha256]
+        retry = doc.sha256 in known and known[doc.sha256][1] == "rejected" and (
+            item.loaded or item.reject_reason != known[doc.sha256][2])
+        if doc.sha256 in known and not retry:
+            first_path, status, _ = known[doc.sha256]
             reason = f"same bytes already in the warehouse ({status}, first seen as {first_path})"
         elif doc.sha256 in first_in_batch:
             reason = f"same bytes as {first_in_batch[doc.sha256]} earlier in this batch"
@@ -166,12 +180,30 @@ def _sort_out(conn: duckdb.DuckDBPyConnection, batch: Sequence[Processed], stats
 def _write_new(conn: duckdb.DuckDBPyConnection, run_id: str, new_items: list[Processed]) -> None:
     if not new_items:
         return
+    [[known]] = conn.execute(
+        "SELECT list(sha256) FROM documents WHERE sha256 IN (SELECT unnest(?::VARCHAR[]))",
+        [[item.document.sha256 for item in new_items]],
+    ).fetchall()
+    retried = set(known or [])
+    # A file rejected before (an unreadable encoding, a reader bug since fixed) that now reads
+    # differently is processed again: its documents row is brought up to date, its version kept.
+    for item in new_items:
+        if item.document.sha256 in retried:
+            doc = item.document
+            conn.execute(
+                "UPDATE documents SET status = ?, reject_reason = ?, format = ?, encoding = ?,"
+                " canonical_text = ?, loaded_at = now() WHERE sha256 = ?",
+                ["loaded" if item.loaded else "rejected", item.reject_reason, doc.format, doc.encoding,
+                 doc.text or None, doc.sha256],
+            )
+    fresh = [item for item in new_items if item.document.sha256 not in retried]
     # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and blocks the connection.
     [(last_seq,)] = conn.execute("SELECT coalesce(max(load_seq), 0) FROM documents").fetchall()
-    _insert_frame(
-        conn, "documents", _documents_table(new_items, first_seq=last_seq + 1),
-        extra_columns={"first_run_id": "?", "loaded_at": "now()"}, params=[run_id],
-    )
+    if fresh:
+        _insert_frame(
+            conn, "documents", _documents_table(fresh, first_seq=last_seq + 1),
+            extra_columns={"first_run_id": "?", "loaded_at": "now()"}, params=[run_id],
+        )
     reports = [(item.document.sha256, item.facts) for item in new_items
                if item.loaded and item.facts is not None]
     if not reports:

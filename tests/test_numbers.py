@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tasks.extract.numbers import NumberFormatError, parse_arabic, parse_chinese, parse_number, parse_percent_words
+from tasks.extract.numbers import (
+    NumberFormatError,
+    parse_arabic,
+    parse_chinese,
+    parse_number,
+    parse_percent_words,
+)
 
 amounts_in_cents = st.integers(min_value=0, max_value=10**13)
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from expectations.concepts import load_concepts
 from tasks.extract.numbers import (
     ARABIC_NUMBER,
     CHINESE_NUMBER,
@@ -21,7 +22,6 @@ from tasks.extract.numbers import (
     parse_chinese,
 )
 from tasks.extract.phrasings import Phrasings, all_leftmost_longest, leftmost_longest, rightmost
-from expectations.concepts import load_concepts
 from tasks.extract.segments import Segments
 from tasks.models import UNIT_YUAN, Amount
 
@@ -33,7 +33,7 @@ _MONEY = re.compile(
 )
 # A number standing alone between money figures, its unit implied by its neighbours:
 # "科学技术支出18,346,210.44元；社会保障和就业支出745,165.23；卫生健康支出381,429.54元".
-_BARE = re.compile(rf"(?<![\d.,])(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+\.\d+)(?=[,;。、)\s]|$)")
+_BARE = re.compile(r"(?<![\d.,])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+)(?=[,;。、)\s]|$)")
 _AFTER_BARE_UNIT_OK = re.compile(r"[,;。、)\s:]|$|的|$")
 _PER_SOMETHING_AFTER = re.compile(r"^\s?(?:/|每)")
 _MAX_CONTEXT = 120  # words farther back than this never name a figure; bounds work on hostile text

@@ -1,0 +1,312 @@
+"""The ingest flow: report files on disk -> validated facts in the DuckDB warehouse.
+
+discover files -> cut into batches -> per batch ONE Prefect task (read bytes, archive them, read +
+extract + validate each file) -> the flow loads the batch in one transaction through its single
+writer connection (DuckDB allows one writer) -> one `runs` row and a summary artifact.
+
+Prefect's overhead is per task run, so there is one task per batch, never one per document or
+figure. The batch work is a plain function (`read_and_process_batch`) the task only wraps, so it can
+move to a process pool without change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import task_run as current_task_run
+
+from flows.discover import discover_files
+from jixiao.settings import Settings
+from jixiao.summary import artifact_rows
+from tasks.archive import archive_bytes
+from tasks.load import finish_run, load_batch, start_run
+from tasks.models import Document, Processed
+from tasks.pipeline import process_bytes
+from warehouse.db import connect
+
+READ_RETRIES = 2
+SUMMARY_ARTIFACT_KEY = "ingest-summary"
+_HASH_CHUNK = 1 << 20
+# Errors that a retry cannot cure: the file is gone, forbidden, or not a file. Any other OSError
+# (EIO, a stale network mount, a timeout) is taken as transient and retried.
+_PERMANENT_IO_ERRORS = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
+
+
+# --- the batch work: plain functions, no Prefect -------------------------------------------------
+
+
+def read_and_process_batch(
+    paths: list[str], archive_dir: Path, max_file_bytes: int, *, raise_transient_io: bool = False
+) -> list[Processed]:
+    """Read, archive and process each file; one Processed per path, in order.
+
+    A file that cannot be read or processed becomes a rejection with its reason, so one bad file
+    never stops the others. Transient IO errors are raised when `raise_transient_io` (so the
+    caller can retry the batch) and become rejections otherwise.
+    """
+    return [_process_one(path, archive_dir, max_file_bytes, raise_transient_io) for path in paths]
+
+
+def _process_one(path: str, archive_dir: Path, max_file_bytes: int, raise_transient_io: bool) -> Processed:
+    try:
+        data, sha256, size = _read_limited(Path(path), max_file_bytes)
+    except _PERMANENT_IO_ERRORS as exc:
+        return _rejected(path, b"", f"cannot read the file: {exc.strerror or exc}")
+    except OSError as exc:
+        if raise_transient_io:
+            raise
+        return _rejected(path, b"", f"reading failed after {READ_RETRIES} retries: {exc}")
+    if data is None:
+        return _rejected(
+            path, b"", f"file is {size:,} bytes, over the limit of {max_file_bytes:,} (JIXIAO_MAX_FILE_BYTES)",
+            sha256=sha256, size=size,
+        )
+    archive_bytes(archive_dir, sha256, data)  # before processing: the raw bytes are kept whatever happens
+    try:
+        return process_bytes(path, data)
+    except Exception as exc:  # a bug on one odd file must not sink the batch; the reason is kept
+        return _rejected(path, data, f"processing failed: {type(exc).__name__}: {exc}")
+
+
+def _read_limited(path: Path, limit: int) -> tuple[bytes | None, str, int]:
+    """(bytes, sha256, size); bytes is None when the file is over `limit`: it is then only hashed,
+    chunk by chunk, never held whole in memory."""
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+        if len(data) <= limit:
+            return data, hashlib.sha256(data).hexdigest(), len(data)
+        digest = hashlib.sha256(data)
+        size = len(data)
+        while chunk := handle.read(_HASH_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+        return None, digest.hexdigest(), size
+
+
+def _rejected(path: str, data: bytes, reason: str, *, sha256: str | None = None, size: int | None = None) -> Processed:
+    document = Document(
+        sha256=sha256 or hashlib.sha256(data).hexdigest(),
+        path=path,
+        format="unknown",
+        size=len(data) if size is None else size,
+        encoding=None,
+        text="",
+    )
+    return Processed(document=document, facts=None, reject_reason=reason)
+
+
+# --- progress, for the CLI's progress bar --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IngestProgress:
+    files_total: int
+    batches_total: int
+    files_done: int = 0
+    batches_done: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    unchanged: int = 0
+
+
+ProgressListener = Callable[[IngestProgress], None]
+# A module-level hook rather than a flow parameter: flow parameters are sent to the Prefect API and
+# must be serializable; a callback is not.
+_progress_listeners: list[ProgressListener] = []
+
+
+@contextmanager
+def progress_reported_to(listener: ProgressListener) -> Iterator[None]:
+    """Call `listener` once after discovery and once after each loaded batch while in the block."""
+    _progress_listeners.append(listener)
+    try:
+        yield
+    finally:
+        _progress_listeners.remove(listener)
+
+
+def _notify(progress: IngestProgress) -> None:
+    for listener in list(_progress_listeners):
+        listener(progress)
+
+
+# --- the run's tally ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class RunTally:
+    """Counts of one run, kept batch by batch."""
+
+    files_seen: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    unchanged: int = 0
+    rejections: list[dict[str, str]] = field(default_factory=list)
+    findings: Counter[tuple[str, str]] = field(default_factory=Counter)
+    report_status: Counter[str] = field(default_factory=Counter)
+
+    def add_batch(self, processed: list[Processed], outcomes: list[tuple[str, str, str, str | None]]) -> None:
+        facts_by_path = {item.document.path: item.facts for item in processed}
+        self.files_seen += len(processed)
+        for path, _sha256, outcome, reason in outcomes:
+            if outcome == "rejected":
+                self.rejections.append({"path": path, "reason": reason or "no reason given"})
+                continue
+            facts = facts_by_path.get(path)
+            if facts is None:
+                continue
+            # Findings of every accepted document, loaded now or unchanged since an earlier run: a
+            # re-run reports the same picture of the warehouse, not an empty one.
+            self.findings.update((finding.rule, finding.severity) for finding in facts.findings)
+            self.report_status[facts.status] += 1
+
+    def add_counts(self, loaded: int, rejected: int, unchanged: int) -> None:
+        self.loaded += loaded
+        self.rejected += rejected
+        self.unchanged += unchanged
+
+    def check_balanced(self, files_discovered: int) -> None:
+        """Count in = count out: every file found is loaded, rejected or unchanged, exactly once."""
+        accounted = self.loaded + self.rejected + self.unchanged
+        if not (files_discovered == self.files_seen == accounted and len(self.rejections) == self.rejected):
+            raise RuntimeError(
+                f"count in != count out: {files_discovered} files found, {self.files_seen} seen, but "
+                f"{self.loaded} loaded + "
+                f"{self.rejected} rejected + {self.unchanged} unchanged = {accounted} "
+                f"({len(self.rejections)} rejection reasons)"
+            )
+
+    def summary(self, run_id: Any, db: Path, status: str) -> dict[str, Any]:
+        severity_order = {"error": 0, "warning": 1}
+        findings = sorted(
+            self.findings.items(), key=lambda item: (severity_order.get(item[0][1], 2), -item[1], item[0][0])
+        )
+        return {
+            "run_id": run_id,
+            "status": status,
+            "db": str(db),
+            "files_seen": self.files_seen,
+            "loaded": self.loaded,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "rejections": list(self.rejections),
+            "findings": [{"rule": rule, "severity": severity, "count": count}
+                         for (rule, severity), count in findings],
+            "report_status": {status_: self.report_status.get(status_, 0)
+                              for status_ in ("passed", "warning", "failed")},
+        }
+
+
+# --- Prefect ----------------------------------------------------------------------------------------
+
+
+@task(
+    name="process-batch",
+    retries=READ_RETRIES,
+    retry_delay_seconds=1,
+    cache_policy=NO_CACHE,  # every run reads the files afresh; nothing of ours is cached by Prefect
+    persist_result=False,  # batches hold whole texts: keep them out of Prefect's result storage
+)
+def process_batch_task(paths: list[str], archive_dir: Path, max_file_bytes: int) -> list[Processed]:
+    # Transient IO errors fail the attempt so Prefect retries it; the last attempt turns them into
+    # rejections instead, so a flaky disk costs a few files, not the run.
+    last_attempt = (current_task_run.run_count or 1) > READ_RETRIES
+    return read_and_process_batch(paths, archive_dir, max_file_bytes, raise_transient_io=not last_attempt)
+
+
+def _batches(items: list[str], size: int) -> list[list[str]]:
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
+def _settings(db: str | None, batch_size: int | None) -> Settings:
+    overrides: dict[str, Any] = {}
+    if db is not None:
+        overrides["db"] = Path(db)
+    if batch_size is not None:
+        overrides["batch_size"] = batch_size
+    return Settings(**overrides)
+
+
+@flow(name="ingest", persist_result=False)
+def ingest_flow(paths: list[str], db: str | None = None, batch_size: int | None = None) -> dict[str, Any]:
+    """Ingest the report files under `paths` into the warehouse; return the run's summary."""
+    logger = get_run_logger()
+    settings = _settings(db, batch_size)
+    files = [str(path) for path in discover_files(paths)]
+    batches = _batches(files, settings.batch_size)
+    progress = IngestProgress(files_total=len(files), batches_total=len(batches))
+    _notify(progress)
+    logger.info("%d files in %d batches -> %s", len(files), len(batches), settings.db)
+
+    tally = RunTally()
+    conn = connect(settings.db)  # creates and migrates the warehouse when needed
+    try:
+        run_id = start_run(
+            conn, flow="ingest",
+            params={"paths": list(paths), "db": str(settings.db), "batch_size": settings.batch_size},
+        )
+        try:
+            for number, batch in enumerate(batches, start=1):
+                processed = process_batch_task.with_options(
+                    task_run_name=f"batch-{number}-of-{len(batches)}"
+                )(batch, settings.archive_path, settings.max_file_bytes)
+                stats = load_batch(conn, run_id, processed)
+                tally.add_batch(processed, stats.outcomes)
+                tally.add_counts(stats.loaded, stats.rejected, stats.unchanged)
+                progress = IngestProgress(
+                    files_total=len(files), batches_total=len(batches),
+                    files_done=tally.files_seen, batches_done=number,
+                    loaded=tally.loaded, rejected=tally.rejected, unchanged=tally.unchanged,
+                )
+                _notify(progress)
+                logger.info("batch %d/%d: %d loaded, %d rejected, %d unchanged",
+                            number, len(batches), stats.loaded, stats.rejected, stats.unchanged)
+            tally.check_balanced(len(files))
+        except BaseException as exc:
+            _finish_failed(conn, run_id, tally, settings.db, exc)
+            # Prefect keeps the exception in the run's state, and with it every frame of its
+            # traceback: drop those frames' locals (batches of texts, connections) so they can be
+            # freed. File names and line numbers stay for the traceback.
+            traceback.clear_frames(exc.__traceback__)
+            raise
+        summary = tally.summary(run_id, settings.db, status="completed")
+        finish_run(
+            conn, run_id, files_seen=tally.files_seen, loaded=tally.loaded, rejected=tally.rejected,
+            unchanged=tally.unchanged, status="completed", summary=summary,
+        )
+    finally:
+        conn.close()
+        del conn  # this frame too may outlive the run in a failed state's traceback (see above)
+
+    create_table_artifact(
+        table=artifact_rows(summary),
+        key=SUMMARY_ARTIFACT_KEY,
+        description=(f"Ingest run {run_id}: {summary['files_seen']} files seen, {summary['loaded']} loaded, "
+                     f"{summary['unchanged']} unchanged, {summary['rejected']} rejected."),
+    )
+    return summary
+
+
+def _finish_failed(conn: duckdb.DuckDBPyConnection, run_id: str, tally: RunTally, db: Path, exc: BaseException) -> None:
+    """Record the failed (or interrupted) run; never let a second error hide the first."""
+    status = "cancelled" if isinstance(exc, KeyboardInterrupt) else "failed"
+    summary = tally.summary(run_id, db, status=status)
+    summary["error"] = f"{type(exc).__name__}: {exc}"
+    try:
+        finish_run(
+            conn, run_id, files_seen=tally.files_seen, loaded=tally.loaded, rejected=tally.rejected,
+            unchanged=tally.unchanged, status=status, summary=summary,
+        )
+    except Exception as finish_error:  # the original exception is what the user must see
+        get_run_logger().error("could not record the failed run %s: %s", run_id, finish_error)

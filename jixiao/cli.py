@@ -1,0 +1,356 @@
+"""The `jixiao` command line: ingest reports, extract facts, list findings, query the warehouse.
+
+Heavy imports (Prefect, the extractor) happen inside the commands that need them, so `--help` and
+the warehouse commands start fast and `extract` never starts Prefect.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from jixiao import __version__
+from jixiao.settings import Settings
+from jixiao.summary import render_summary
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from flows.ingest import IngestProgress
+    from tasks.models import Processed
+
+# The same defaults the Makefile exports, so `jixiao ingest` outside make behaves the same: Prefect's
+# state lives in the user's home (not the project tree), logs stay quiet, nothing is phoned home.
+# Set before anything imports Prefect, which reads them at import time.
+_PREFECT_DEFAULTS = {
+    "PREFECT_HOME": str(Path.home() / ".jixiao" / "prefect"),
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+}
+for _name, _value in _PREFECT_DEFAULTS.items():
+    os.environ.setdefault(_name, _value)
+# Prefect's SQLite state cannot be created in a missing folder (its API then fails to start).
+Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
+
+PIPED_WIDTH = 200
+
+app = typer.Typer(
+    name="jixiao",
+    help="绩效 jixiao: performance self-evaluation reports -> a validated DuckDB warehouse.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="DuckDB warehouse file (default: $JIXIAO_DB, else warehouse/jixiao.duckdb).",
+                 show_default=False, dir_okay=False),
+]
+InputPaths = Annotated[
+    list[Path],
+    typer.Argument(help="Report files or folders (folders are walked; dot-files are skipped).",
+                   exists=True, show_default=False),
+]
+
+
+class ReportStatus(StrEnum):
+    failed = "failed"
+    warning = "warning"
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def _stdout() -> Console:
+    # Piped or redirected output gets a wide page rather than rich's 80 columns, so table rows stay
+    # on one line for `less -S`, grep and files. A terminal (or $COLUMNS) sets its own width.
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(width=PIPED_WIDTH)
+    return console
+
+
+def _fail(message: str) -> NoReturn:
+    _stderr().print(f"[bold red]error:[/bold red] {message}", soft_wrap=True)
+    raise typer.Exit(1)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"jixiao {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    # Our own log lines go to stderr: stdout is reserved for results (extract --json is piped).
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+# --- ingest ---------------------------------------------------------------------------------------
+
+
+@app.command()
+def ingest(
+    paths: InputPaths,
+    db: DbOption = None,
+    batch_size: Annotated[int | None, typer.Option(
+        "--batch-size", min=1, show_default=False,
+        help="Files per batch: one Prefect task and one transaction each (default: $JIXIAO_BATCH_SIZE, else 200).",
+    )] = None,
+) -> None:
+    """Read, extract, validate and load report files into the warehouse (a Prefect flow run).
+
+    Exits 0 when the run completes, even with findings or rejected files; 1 when the run failed.
+    Re-running over the same files changes nothing but adds its own `runs` row.
+    """
+    from flows.ingest import ingest_flow, progress_reported_to  # imports Prefect: slow, so only here
+
+    err = _stderr()
+    try:
+        with _progress_display(err) as show_progress, progress_reported_to(show_progress):
+            summary = ingest_flow([str(path) for path in paths], db=str(db) if db else None,
+                                  batch_size=batch_size)
+    except Exception as exc:  # the run itself failed: say why, exit 1 (Prefect has logged the details)
+        _fail(f"ingest failed: {type(exc).__name__}: {exc}")
+    render_summary(summary, _stdout(), default_db=_default_db())
+
+
+@contextlib.contextmanager
+def _progress_display(err: Console) -> Iterator[Callable[[IngestProgress], None]]:
+    """A progress bar on a terminal; plain lines on stderr otherwise (logs, CI, pipes)."""
+    if not err.is_terminal:
+        yield _log_progress
+        return
+    columns = (TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
+               TextColumn("batch {task.fields[batch]}"), TimeElapsedColumn())
+    with Progress(*columns, console=err) as bar:
+        task_id = bar.add_task("ingest", total=None, batch="-")
+
+        def show(progress: IngestProgress) -> None:
+            bar.update(task_id, total=progress.files_total, completed=progress.files_done,
+                       batch=f"{progress.batches_done}/{progress.batches_total}")
+
+        yield show
+
+
+def _log_progress(progress: IngestProgress) -> None:
+    if progress.batches_done == 0:
+        plural = "" if progress.batches_total == 1 else "es"
+        line = f"found {progress.files_total} files, {progress.batches_total} batch{plural}"
+    else:
+        line = (f"batch {progress.batches_done}/{progress.batches_total}: "
+                f"{progress.files_done}/{progress.files_total} files "
+                f"(loaded {progress.loaded}, rejected {progress.rejected}, unchanged {progress.unchanged})")
+    typer.echo(line, err=True)
+
+
+# --- extract --------------------------------------------------------------------------------------
+
+
+@app.command()
+def extract(
+    paths: InputPaths,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the fact contract as a JSON array on stdout.")] = False,
+) -> None:
+    """Extract and validate facts from report files without touching the warehouse.
+
+    With --json: one object per document (`document` = the file name), nothing else on stdout.
+    Unreadable files are reported on stderr; the exit code is then 1, after the others are done.
+    """
+    from flows.discover import discover_files
+
+    with contextlib.redirect_stdout(sys.stderr):  # an NLP library prints a banner on import
+        from tasks.pipeline import process_bytes
+
+    err, out = _stderr(), _stdout()
+    max_bytes = Settings().max_file_bytes
+    documents: list[dict[str, Any]] = []
+    failed = 0
+    for path in discover_files(paths):
+        try:
+            size = path.stat().st_size
+            if size > max_bytes:
+                raise ValueError(f"file is {size:,} bytes, over the limit of {max_bytes:,} (JIXIAO_MAX_FILE_BYTES)")
+            with contextlib.redirect_stdout(sys.stderr):  # stdout stays clean whatever a library prints
+                processed = process_bytes(str(path), path.read_bytes())
+        except Exception as exc:  # one bad file must not stop the others
+            processed_error = f"{type(exc).__name__}: {exc}"
+            err.print(f"[red]cannot extract[/red] {path}: {processed_error}", soft_wrap=True)
+            failed += 1
+            continue
+        if processed.facts is None:
+            err.print(f"[red]cannot read[/red] {path}: {processed.reject_reason}", soft_wrap=True)
+            failed += 1
+            continue
+        if as_json:
+            document = processed.facts.to_json()
+            document["document"] = path.name
+            documents.append(document)
+        else:
+            _render_facts(out, path, processed)
+    if as_json:
+        typer.echo(json.dumps(documents, ensure_ascii=False, indent=2))
+    if failed:
+        raise typer.Exit(1)
+
+
+def _render_facts(console: Console, path: Path, processed: Processed) -> None:
+    from expectations.concepts import zh_label
+
+    facts = processed.facts
+    assert facts is not None  # rejected files are reported before this point
+    region = " ".join(part for part in facts.region.values() if part)
+    console.rule(f"[bold]{path.name}[/bold]")
+    console.print(f"unit: {facts.unit_name or '-'}   region: {region or '-'}   fiscal year: {facts.fiscal_year or '-'}"
+                  f"   report date: {facts.report_date or '-'}   status: [bold]{facts.status}[/bold]", highlight=False)
+    tables = [
+        ("Amounts 金额", ["concept", "名称", "basis", "yuan", "as written"],
+         [[a.concept, zh_label(a.concept), a.basis, f"{a.value_yuan:,.2f}", a.as_written] for a in facts.amounts]),
+        ("Rates 比率", ["concept", "kind", "%", "as written"],
+         [[r.concept, r.kind, f"{r.value_pct:g}", r.as_written] for r in facts.rates]),
+        ("Staff 人员", ["concept", "名称", "count", "as written"],
+         [[s.concept, zh_label(s.concept), str(s.value), s.as_written] for s in facts.staff]),
+        ("Scores 得分", ["label", "score", "as written"],
+         [[s.label, f"{s.value:g}", s.as_written] for s in facts.scores]),
+        ("Findings 校验发现", ["rule", "severity", "message"],
+         [[f.rule, f.severity, f.message] for f in facts.findings]),
+    ]
+    for title, columns, rows in tables:
+        if rows:
+            console.print(_table(columns, rows, title=title))
+
+
+# --- warehouse commands -----------------------------------------------------------------------------
+
+
+@app.command()
+def findings(
+    status: Annotated[ReportStatus | None, typer.Option(
+        "--status", help="Only reports with this validation result.", show_default=False)] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Only this fiscal year.", show_default=False)] = None,
+    all_versions: Annotated[bool, typer.Option(
+        "--all-versions", help="Include superseded versions of a file (default: the latest only).")] = False,
+    db: DbOption = None,
+) -> None:
+    """List validation findings (from v_findings), filtered by report status and fiscal year."""
+    query = """
+        SELECT f.file_name, f.unit_name, f.fiscal_year AS year, f.rule, f.rule_zh, f.severity, f.message
+        FROM v_findings AS f
+        JOIN reports AS r ON r.sha256 = f.doc_sha256
+        WHERE ($status IS NULL OR r.status = $status)
+          AND ($year IS NULL OR f.fiscal_year = $year)
+          AND ($all_versions OR f.is_latest)
+        ORDER BY f.fiscal_year, f.file_name, f.finding_no
+    """
+    params = {"status": status.value if status else None, "year": year, "all_versions": all_versions}
+    with _warehouse(db) as conn:
+        columns, rows = _query(conn, query, params)
+    if not rows:
+        typer.echo("No findings match.")
+        return
+    _stdout().print(_table(columns, rows, title=f"{len(rows)} finding{'' if len(rows) == 1 else 's'}"))
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="A SQL query, e.g. \"SELECT * FROM v_report_summary\".",
+                                         show_default=False)],
+    db: DbOption = None,
+    max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="Show at most this many rows.")] = 1000,
+) -> None:
+    """Run a query against the warehouse, read-only, and print the result as a table.
+
+    Tables: documents, reports, amounts, rates, staff, scores, findings, runs, concepts;
+    views: v_report_summary, v_findings, v_facts, v_amounts, v_documents.
+    """
+    with _warehouse(db) as conn:
+        columns, rows = _query(conn, query, None, limit=max_rows + 1)
+    if not columns:
+        typer.echo("OK (the statement returned no rows).")
+        return
+    shown = rows[:max_rows]
+    _stdout().print(_table(columns, shown, title=f"{len(shown)} row{'' if len(shown) == 1 else 's'}"))
+    if len(rows) > max_rows:
+        _stderr().print(f"(only the first {max_rows} rows are shown: raise --max-rows or add LIMIT)")
+
+
+def _default_db() -> Path:
+    return Settings().db
+
+
+@contextlib.contextmanager
+def _warehouse(db: Path | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection, or a clear error (exit 1) when there is no usable warehouse."""
+    import duckdb
+
+    from warehouse.db import WarehouseError, connect
+
+    path = db or _default_db()
+    if not path.is_file():
+        _fail(f"no warehouse at {path}: run `jixiao ingest PATH...` first, or pass --db / set JIXIAO_DB.")
+    try:
+        conn = connect(path, read_only=True)
+    except (duckdb.Error, WarehouseError) as exc:
+        _fail(f"cannot open the warehouse {path}: {exc}")
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def _query(conn: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any] | None,
+           limit: int | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+    import duckdb
+
+    try:
+        cursor = conn.execute(query, params)
+        if cursor.description is None:
+            return [], []
+        columns = [column[0] for column in cursor.description]
+        rows = cursor.fetchall() if limit is None else cursor.fetchmany(limit)
+    except duckdb.Error as exc:
+        _fail(f"query failed: {exc}")
+    return columns, rows
+
+
+def _table(columns: list[str], rows: list[Any], title: str | None = None) -> Table:
+    table = Table(title=title, title_justify="left")
+    for index, column in enumerate(columns):
+        values = [row[index] for row in rows if row[index] is not None]
+        numeric = bool(values) and all(_is_number(value) for value in values)
+        table.add_column(column, overflow="fold", justify="right" if numeric else "left")
+    for row in rows:
+        table.add_row(*(_cell(value) for value in row))
+    return table
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "[dim]NULL[/dim]"
+    if isinstance(value, float):
+        return f"{value:,.15g}"  # thousands separators; all of a double's digits, no float noise
+    return str(value).replace("[", r"\[")  # cell text is data, not rich markup

@@ -1,0 +1,78 @@
+"""Rendering of an ingest run's summary: for the terminal (rich) and for the Prefect artifact.
+
+The summary is the plain dict `flows.ingest.ingest_flow` returns (and stores in `runs.summary`):
+run_id, status, db, files_seen, loaded, unchanged, rejected, rejections [{path, reason}],
+findings [{rule, severity, count}], report_status {passed, warning, failed}.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+# Pasted by an analyst after a run: one line per report, its headline figures and validation result.
+EXAMPLE_QUERY = (
+    "SELECT file_name, unit_name, fiscal_year, expenditure_final_yuan, self_eval_score, status_zh "
+    "FROM v_report_summary ORDER BY fiscal_year, unit_name"
+)
+_COUNTS = (("files_seen", "files seen"), ("loaded", "loaded"), ("unchanged", "unchanged"), ("rejected", "rejected"))
+
+
+def artifact_rows(summary: dict[str, Any]) -> list[dict[str, str]]:
+    """The summary as one flat table (section, item, value) for `create_table_artifact`."""
+    rows = [{"section": "run", "item": "run_id", "value": str(summary["run_id"])},
+            {"section": "run", "item": "status", "value": str(summary["status"])}]
+    rows += [{"section": "files", "item": label, "value": str(summary[key])} for key, label in _COUNTS]
+    rows += [{"section": "rejected", "item": item["path"], "value": item["reason"]}
+             for item in summary["rejections"]]
+    rows += [{"section": "findings", "item": f"{item['rule']} ({item['severity']})", "value": str(item["count"])}
+             for item in summary["findings"]]
+    rows += [{"section": "reports", "item": status, "value": str(count)}
+             for status, count in summary["report_status"].items()]
+    return rows
+
+
+def example_command(db: str | Path | None = None, default_db: str | Path | None = None) -> str:
+    """A `jixiao sql` command line to paste; names the warehouse when it is not the default one."""
+    parts = ["jixiao", "sql", EXAMPLE_QUERY]
+    if db is not None and (default_db is None or Path(db) != Path(default_db)):
+        parts += ["--db", str(db)]
+    return shlex.join(parts)
+
+
+def render_summary(summary: dict[str, Any], console: Console, default_db: str | Path | None = None) -> None:
+    """Print the run's counts, rejections, findings and an example query."""
+    console.print(f"[bold]Ingest run[/bold] {summary['run_id']}: {summary['status']}  ->  {summary['db']}",
+                  highlight=False)
+    console.print("  ".join(f"{label}: [bold]{summary[key]}[/bold]" for key, label in _COUNTS), highlight=False)
+
+    if summary["rejections"]:
+        rejected = Table(title="Rejected files", title_justify="left")
+        rejected.add_column("file", overflow="fold")
+        rejected.add_column("reason", overflow="fold")
+        for item in summary["rejections"]:
+            rejected.add_row(item["path"], item["reason"])
+        console.print(rejected)
+
+    if summary["findings"]:
+        findings = Table(title="Findings by rule and severity", title_justify="left")
+        findings.add_column("rule")
+        findings.add_column("severity")
+        findings.add_column("count", justify="right")
+        for item in summary["findings"]:
+            style = "red" if item["severity"] == "error" else "yellow"
+            findings.add_row(item["rule"], f"[{style}]{item['severity']}[/{style}]", str(item["count"]))
+        console.print(findings)
+    else:
+        console.print("Findings: none.")
+
+    statuses = summary["report_status"]
+    console.print("Reports: " + ", ".join(f"{status} {count}" for status, count in statuses.items()),
+                  highlight=False)
+    console.print("Try:", style="bold")
+    # soft_wrap: the command stays on one line however narrow the terminal, so it pastes whole.
+    console.print(example_command(summary["db"], default_db), soft_wrap=True, markup=False, highlight=False)
