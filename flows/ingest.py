@@ -32,7 +32,7 @@ from jixiao.summary import artifact_rows
 from tasks.archive import archive_bytes
 from tasks.load import finish_run, load_batch, start_run
 from tasks.models import Document, Processed
-from tasks.pipeline import process_bytes
+from tasks.pipeline import process_batch
 from warehouse.db import connect
 
 READ_RETRIES = 2
@@ -55,10 +55,24 @@ def read_and_process_batch(
     never stops the others. Transient IO errors are raised when `raise_transient_io` (so the
     caller can retry the batch) and become rejections otherwise.
     """
-    return [_process_one(path, archive_dir, max_file_bytes, raise_transient_io) for path in paths]
+    slots: list[Processed | None] = []
+    readable: list[tuple[int, str, bytes]] = []
+    for path in paths:
+        outcome = _read_one(path, archive_dir, max_file_bytes, raise_transient_io)
+        if isinstance(outcome, Processed):
+            slots.append(outcome)
+        else:
+            readable.append((len(slots), path, outcome))
+            slots.append(None)
+    # One validation pass for the whole batch: per-report pandas overhead would dominate otherwise.
+    processed = process_batch([(path, data) for _, path, data in readable])
+    for (index, _, _), item in zip(readable, processed, strict=True):
+        slots[index] = item
+    return [item for item in slots if item is not None]
 
 
-def _process_one(path: str, archive_dir: Path, max_file_bytes: int, raise_transient_io: bool) -> Processed:
+def _read_one(path: str, archive_dir: Path, max_file_bytes: int, raise_transient_io: bool) -> Processed | bytes:
+    """The file's bytes (archived), or a rejection when it cannot be read or is too large."""
     try:
         data, sha256, size = _read_limited(Path(path), max_file_bytes)
     except _PERMANENT_IO_ERRORS as exc:
@@ -73,10 +87,7 @@ def _process_one(path: str, archive_dir: Path, max_file_bytes: int, raise_transi
             sha256=sha256, size=size,
         )
     archive_bytes(archive_dir, sha256, data)  # before processing: the raw bytes are kept whatever happens
-    try:
-        return process_bytes(path, data)
-    except Exception as exc:  # a bug on one odd file must not sink the batch; the reason is kept
-        return _rejected(path, data, f"processing failed: {type(exc).__name__}: {exc}")
+    return data
 
 
 def _read_limited(path: Path, limit: int) -> tuple[bytes | None, str, int]:

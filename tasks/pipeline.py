@@ -1,33 +1,65 @@
-"""read -> extract -> validate for one file, as one pure function (no Prefect, no database)."""
+"""read -> extract -> validate, as pure functions over one file or a batch (no Prefect, no database)."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 
+from expectations.schemas import FactContractError
 from tasks.extract import extract_report
 from tasks.models import Document, Processed
 from tasks.read import ReadError, read_document
-from tasks.validate import validate_report
+from tasks.validate import validate_report, validate_reports
+
+
+def rejected(path: str, data: bytes, reason: str) -> Processed:
+    """A file that ends as rejected: its identity is kept so its bytes are archived and counted."""
+    document = Document(sha256=hashlib.sha256(data).hexdigest(), path=path, format="unknown",
+                        size=len(data), encoding=None, text="")
+    return Processed(document=document, facts=None, reject_reason=reason)
+
+
+def read_and_extract(path: str, data: bytes) -> Processed:
+    """Read and extract one file; unreadable input becomes a rejection with the reader's reason."""
+    try:
+        document = read_document(path, data)
+    except ReadError as exc:
+        return rejected(path, data, str(exc))
+    return Processed(document=document, facts=extract_report(document))
 
 
 def process_bytes(path: str, data: bytes) -> Processed:
     """Turn one file's bytes into facts and findings, or a rejection with a stated reason."""
+    return process_batch([(path, data)])[0]
+
+
+def process_batch(files: Sequence[tuple[str, bytes]]) -> list[Processed]:
+    """Read and extract each file, then validate the whole batch in one pass; one Processed per file.
+
+    Never raises for one odd file: a failure is pinned on the file that caused it, which ends as
+    rejected with the reason, and the others go on.
+    """
+    items = [_isolated(path, data) for path, data in files]
+    extracted = [item for item in items if item.facts is not None]
     try:
-        document = read_document(path, data)
-    except ReadError as exc:
-        rejected = Document(
-            sha256=hashlib.sha256(data).hexdigest(),
-            path=path,
-            format="unknown",
-            size=len(data),
-            encoding=None,
-            text="",
-        )
-        return Processed(document=rejected, facts=None, reject_reason=str(exc))
-    facts = extract_report(document)
-    validate_report(facts)  # fills facts.findings and facts.status
-    return Processed(document=document, facts=facts)
+        validate_reports([item.facts for item in extracted])
+    except Exception:  # noqa: BLE001 - find the report that breaks it, keep the others
+        for item in extracted:
+            try:
+                validate_report(item.facts)
+            except FactContractError as exc:
+                item.facts, item.reject_reason = None, f"extracted facts break the fact contract: {exc}"
+            except Exception as exc:  # noqa: BLE001
+                item.facts, item.reject_reason = None, f"validation failed: {type(exc).__name__}: {exc}"
+    return items
+
+
+def _isolated(path: str, data: bytes) -> Processed:
+    try:
+        return read_and_extract(path, data)
+    except Exception as exc:  # noqa: BLE001 - a bug on one odd file must not sink the batch
+        return rejected(path, data, f"processing failed: {type(exc).__name__}: {exc}")
 
 
 def process_file(path: Path) -> Processed:

@@ -15,6 +15,7 @@ import pytest
 
 from flows import ingest
 from flows.ingest import RunTally, ingest_flow, progress_reported_to, read_and_process_batch
+from tasks import pipeline
 from tasks.archive import archived_path
 
 READABLE_REPORTS = {"a_kexie.txt", "b_jiaoyu.txt", "c_weijian.txt"}  # see conftest.report_folder
@@ -58,14 +59,14 @@ def test_batch_rejects_bad_files_with_reasons_and_archives_every_file(report_fol
 def test_one_file_that_breaks_processing_does_not_stop_the_others(
     report_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_process_bytes = ingest.process_bytes
+    real_read_and_extract = pipeline.read_and_extract
 
-    def process_bytes(path: str, data: bytes) -> Any:
+    def read_and_extract(path: str, data: bytes) -> Any:
         if path.endswith("b_jiaoyu.txt"):
             raise ZeroDivisionError("a bug met on this file")
-        return real_process_bytes(path, data)
+        return real_read_and_extract(path, data)
 
-    monkeypatch.setattr(ingest, "process_bytes", process_bytes)
+    monkeypatch.setattr(pipeline, "read_and_extract", read_and_extract)
     paths = [str(report_folder / "a_kexie.txt"), str(report_folder / "b_jiaoyu.txt"),
              str(report_folder / "county" / "c_weijian.txt")]
 
