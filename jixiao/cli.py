@@ -180,34 +180,38 @@ def extract(
     from flows.discover import discover_files
 
     with contextlib.redirect_stdout(sys.stderr):  # an NLP library prints a banner on import
-        from tasks.pipeline import process_bytes
+        from tasks.pipeline import process_batch
 
     err, out = _stderr(), _stdout()
-    max_bytes = Settings().max_file_bytes
+    settings = Settings()
     documents: list[dict[str, Any]] = []
     failed = 0
-    for path in discover_files(paths):
-        try:
-            size = path.stat().st_size
-            if size > max_bytes:
-                raise ValueError(f"file is {size:,} bytes, over the limit of {max_bytes:,} (JIXIAO_MAX_FILE_BYTES)")
-            with contextlib.redirect_stdout(sys.stderr):  # stdout stays clean whatever a library prints
-                processed = process_bytes(str(path), path.read_bytes())
-        except Exception as exc:  # one bad file must not stop the others
-            processed_error = f"{type(exc).__name__}: {exc}"
-            err.print(f"[red]cannot extract[/red] {path}: {processed_error}", soft_wrap=True)
-            failed += 1
-            continue
-        if processed.facts is None:
-            err.print(f"[red]cannot read[/red] {path}: {processed.reject_reason}", soft_wrap=True)
-            failed += 1
-            continue
-        if as_json:
-            document = processed.facts.to_json()
-            document["document"] = path.name
-            documents.append(document)
-        else:
-            _render_facts(out, path, processed)
+    files = discover_files(paths)
+    for start in range(0, len(files), settings.batch_size):
+        readable: list[tuple[str, bytes]] = []
+        for path in files[start:start + settings.batch_size]:
+            try:
+                size = path.stat().st_size
+                if size > settings.max_file_bytes:
+                    raise ValueError(f"file is {size:,} bytes, over the limit of {settings.max_file_bytes:,}"
+                                     " (JIXIAO_MAX_FILE_BYTES)")
+                readable.append((str(path), path.read_bytes()))
+            except (OSError, ValueError) as exc:  # one bad file must not stop the others
+                err.print(f"[red]cannot read[/red] {path}: {exc}", soft_wrap=True)
+                failed += 1
+        with contextlib.redirect_stdout(sys.stderr):  # stdout stays clean whatever a library prints
+            batch = process_batch(readable)  # one validation pass per batch; never raises for one file
+        for processed in batch:
+            path = Path(processed.document.path)
+            if processed.facts is None:
+                err.print(f"[red]cannot read[/red] {path}: {processed.reject_reason}", soft_wrap=True)
+                failed += 1
+            elif as_json:
+                document = processed.facts.to_json()
+                document["document"] = path.name
+                documents.append(document)
+            else:
+                _render_facts(out, path, processed)
     if as_json:
         typer.echo(json.dumps(documents, ensure_ascii=False, indent=2))
     if failed:
