@@ -17,7 +17,6 @@ class Settings(BaseSettings):
     archive_dir: Path | None = Field(default=None, description="raw-bytes archive; default: beside the db")
     batch_size: int = Field(default=200, ge=1, description="documents per batch (one task, one transaction)")
     max_file_bytes: int = Field(default=50 * 1024 * 1024, ge=1, description="larger files are rejected")
-    workers: int = Field(default=0, ge=0, description="extraction processes; 0 = one per core")
 
     @property
     def archive_path(self) -> Path:
