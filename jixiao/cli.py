@@ -12,22 +12,31 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from jixiao import __version__
+from jixiao.commands import register_commands
+from jixiao.console import (
+    DbOption,
+    InputPaths,
+    default_db,
+    fail,
+    open_warehouse,
+    render_table,
+    run_query,
+    stderr_console,
+    stdout_console,
+)
 from jixiao.settings import Settings
 from jixiao.summary import render_summary
 
 if TYPE_CHECKING:
-    import duckdb
 
     from flows.ingest import IngestProgress
     from tasks.models import Processed
@@ -46,8 +55,6 @@ for _name, _value in _PREFECT_DEFAULTS.items():
 # Prefect's SQLite state cannot be created in a missing folder (its API then fails to start).
 Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
 
-PIPED_WIDTH = 200
-
 app = typer.Typer(
     name="jixiao",
     help="绩效 jixiao: performance self-evaluation reports -> a validated DuckDB warehouse.",
@@ -56,39 +63,9 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="DuckDB warehouse file (default: $JIXIAO_DB, else warehouse/jixiao.duckdb).",
-                 show_default=False, dir_okay=False),
-]
-InputPaths = Annotated[
-    list[Path],
-    typer.Argument(help="Report files or folders (folders are walked; dot-files are skipped).",
-                   exists=True, show_default=False),
-]
-
-
 class ReportStatus(StrEnum):
     failed = "failed"
     warning = "warning"
-
-
-def _stderr() -> Console:
-    return Console(stderr=True, highlight=False)
-
-
-def _stdout() -> Console:
-    # Piped or redirected output gets a wide page rather than rich's 80 columns, so table rows stay
-    # on one line for `less -S`, grep and files. A terminal (or $COLUMNS) sets its own width.
-    console = Console()
-    if not console.is_terminal and "COLUMNS" not in os.environ:
-        console = Console(width=PIPED_WIDTH)
-    return console
-
-
-def _fail(message: str) -> NoReturn:
-    _stderr().print(f"[bold red]error:[/bold red] {message}", soft_wrap=True)
-    raise typer.Exit(1)
 
 
 def _version(value: bool) -> None:
@@ -125,14 +102,14 @@ def ingest(
     """
     from flows.ingest import ingest_flow, progress_reported_to  # imports Prefect: slow, so only here
 
-    err = _stderr()
+    err = stderr_console()
     try:
         with _progress_display(err) as show_progress, progress_reported_to(show_progress):
             summary = ingest_flow([str(path) for path in paths], db=str(db) if db else None,
                                   batch_size=batch_size)
     except Exception as exc:  # the run itself failed: say why, exit 1 (Prefect has logged the details)
-        _fail(f"ingest failed: {type(exc).__name__}: {exc}")
-    render_summary(summary, _stdout(), default_db=_default_db())
+        fail(f"ingest failed: {type(exc).__name__}: {exc}")
+    render_summary(summary, stdout_console(), default_db=default_db())
 
 
 @contextlib.contextmanager
@@ -182,7 +159,7 @@ def extract(
     with contextlib.redirect_stdout(sys.stderr):  # an NLP library prints a banner on import
         from tasks.pipeline import process_batch
 
-    err, out = _stderr(), _stdout()
+    err, out = stderr_console(), stdout_console()
     settings = Settings()
     documents: list[dict[str, Any]] = []
     failed = 0
@@ -241,7 +218,7 @@ def _render_facts(console: Console, path: Path, processed: Processed) -> None:
     ]
     for title, columns, rows in tables:
         if rows:
-            console.print(_table(columns, rows, title=title))
+            console.print(render_table(columns, rows, title=title))
 
 
 # --- warehouse commands -----------------------------------------------------------------------------
@@ -267,12 +244,12 @@ def findings(
         ORDER BY f.fiscal_year, f.file_name, f.finding_no
     """
     params = {"status": status.value if status else None, "year": year, "all_versions": all_versions}
-    with _warehouse(db) as conn:
-        columns, rows = _query(conn, query, params)
+    with open_warehouse(db) as conn:
+        columns, rows = run_query(conn, query, params)
     if not rows:
         typer.echo("No findings match.")
         return
-    _stdout().print(_table(columns, rows, title=f"{len(rows)} finding{'' if len(rows) == 1 else 's'}"))
+    stdout_console().print(render_table(columns, rows, title=f"{len(rows)} finding{'' if len(rows) == 1 else 's'}"))
 
 
 @app.command()
@@ -287,74 +264,16 @@ def sql(
     Tables: documents, reports, amounts, rates, staff, scores, findings, runs, concepts;
     views: v_report_summary, v_findings, v_facts, v_amounts, v_documents.
     """
-    with _warehouse(db) as conn:
-        columns, rows = _query(conn, query, None, limit=max_rows + 1)
+    with open_warehouse(db) as conn:
+        columns, rows = run_query(conn, query, None, limit=max_rows + 1)
     if not columns:
         typer.echo("OK (the statement returned no rows).")
         return
     shown = rows[:max_rows]
-    _stdout().print(_table(columns, shown, title=f"{len(shown)} row{'' if len(shown) == 1 else 's'}"))
+    stdout_console().print(render_table(columns, shown, title=f"{len(shown)} row{'' if len(shown) == 1 else 's'}"))
     if len(rows) > max_rows:
-        _stderr().print(f"(only the first {max_rows} rows are shown: raise --max-rows or add LIMIT)")
+        stderr_console().print(f"(only the first {max_rows} rows are shown: raise --max-rows or add LIMIT)")
 
 
-def _default_db() -> Path:
-    return Settings().db
-
-
-@contextlib.contextmanager
-def _warehouse(db: Path | None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection, or a clear error (exit 1) when there is no usable warehouse."""
-    import duckdb
-
-    from warehouse.db import WarehouseError, connect
-
-    path = db or _default_db()
-    if not path.is_file():
-        _fail(f"no warehouse at {path}: run `jixiao ingest PATH...` first, or pass --db / set JIXIAO_DB.")
-    try:
-        conn = connect(path, read_only=True)
-    except (duckdb.Error, WarehouseError) as exc:
-        _fail(f"cannot open the warehouse {path}: {exc}")
-    try:
-        yield conn
-    finally:
-        conn.close()
-
-
-def _query(conn: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any] | None,
-           limit: int | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
-    import duckdb
-
-    try:
-        cursor = conn.execute(query, params)
-        if cursor.description is None:
-            return [], []
-        columns = [column[0] for column in cursor.description]
-        rows = cursor.fetchall() if limit is None else cursor.fetchmany(limit)
-    except duckdb.Error as exc:
-        _fail(f"query failed: {exc}")
-    return columns, rows
-
-
-def _table(columns: list[str], rows: list[Any], title: str | None = None) -> Table:
-    table = Table(title=title, title_justify="left")
-    for index, column in enumerate(columns):
-        values = [row[index] for row in rows if row[index] is not None]
-        numeric = bool(values) and all(_is_number(value) for value in values)
-        table.add_column(column, overflow="fold", justify="right" if numeric else "left")
-    for row in rows:
-        table.add_row(*(_cell(value) for value in row))
-    return table
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "[dim]NULL[/dim]"
-    if isinstance(value, float):
-        return f"{value:,.15g}"  # thousands separators; all of a double's digits, no float noise
-    return str(value).replace("[", r"\[")  # cell text is data, not rich markup
+# Commands of later features live in jixiao/commands/, one module each, registered here.
+register_commands(app)
