@@ -117,6 +117,8 @@ class ReportFacts:
     scores: list[Score] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     status: str = "passed"
+    # damaged figures, reported with their span and never guessed: {"as_written", "span", "reason"}
+    unparseable: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         """The fact contract's shape (see the spec): what `jixiao extract --json` prints."""

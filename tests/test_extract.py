@@ -144,3 +144,22 @@ def test_metadata(text: str, unit: str, year: int, date: str | None) -> None:
 def test_region_from_the_unit_name() -> None:
     found = facts("香河县妇女联合会\n2022年度部门整体支出绩效自评报告\n")
     assert found.region == {"province": "河北省", "city": "廊坊市", "county": "香河县"}
+
+
+@pytest.mark.parametrize(
+    ("text", "damaged"),
+    [
+        ("项目支出执行率95.\n\n10%。", "95.\n\n10"),
+        ("项目支出299.8299.8万元。", "299.8299.8"),
+        ("财政拨款收入1,23,456.00元。", "1,23,456.00"),
+    ],
+)
+def test_damaged_numbers_are_unparseable_not_guessed(text: str, damaged: str) -> None:
+    found = facts(text)
+    assert found.amounts == [] and found.rates == []
+    assert [item["as_written"] for item in found.unparseable] == [damaged]
+    assert found.unparseable[0]["reason"]
+
+
+def test_clause_numbers_are_not_damaged_figures() -> None:
+    assert facts("依据第1.2.3条，财政拨款收入1,234,567.00元。").unparseable == []

@@ -6,6 +6,7 @@ from pathlib import PurePath
 
 from tasks.extract import metadata
 from tasks.extract.amounts import extract_amounts
+from tasks.extract.damaged import find_damaged, overlaps
 from tasks.extract.phrasings import load_phrasings
 from tasks.extract.rates import extract_rates
 from tasks.extract.scores import extract_scores
@@ -20,7 +21,9 @@ def extract_text(text: str, document: str = "") -> ReportFacts:
     segments = Segments(text)
     unit = metadata.unit_name(text)
     date = metadata.report_date(text)
-    amounts = extract_amounts(text, segments, phrasings)
+    damaged = find_damaged(text)
+    amounts = [a for a in extract_amounts(text, segments, phrasings) if not overlaps(a.span, damaged)]
+    rates = [r for r in extract_rates(text, segments, phrasings, amounts) if not overlaps(r.span, damaged)]
     return ReportFacts(
         document=document,
         unit_name=unit,
@@ -28,9 +31,10 @@ def extract_text(text: str, document: str = "") -> ReportFacts:
         fiscal_year=metadata.fiscal_year(text, date),
         report_date=date,
         amounts=amounts,
-        rates=extract_rates(text, segments, phrasings, amounts),
+        rates=rates,
         staff=extract_staff(text, segments, phrasings),
-        scores=extract_scores(text, phrasings),
+        scores=[s for s in extract_scores(text, phrasings) if not overlaps(s.span, damaged)],
+        unparseable=[{"as_written": d.as_written, "span": list(d.span), "reason": d.reason} for d in damaged],
     )
 
 

@@ -1,0 +1,39 @@
+"""Damaged numbers: reported as unparseable with their span, never guessed.
+
+Publishing systems break figures: a decimal point split from its digits by a line break
+("95.\n\n10%"), a number written twice without a break ("299.8299.8万元"), thousands separators in
+the wrong places ("1,23,456.00元"). Reading any of these as a figure would invent a value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_UNIT_AFTER = r"(?= ?(?:亿元|万元|千元|元|万|亿|%))"  # only figures: "第1.2.3条" is a clause number
+_DAMAGE: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?<![\d.,])\d+\.[ \t]*\n\s*\d+(?:\.\d+)?" + _UNIT_AFTER), "decimal point split from its digits by a line break"),
+    (re.compile(r"(?<![\d.,])\d+\.\d+\.\d+(?:\.\d+)*" + _UNIT_AFTER), "two decimal points in one number (written twice?)"),
+    (re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})*,(?:\d{1,2}|\d{4,})(?:,\d+)*(?:\.\d+)?" + _UNIT_AFTER),
+     "thousands separators in the wrong places"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Unparseable:
+    as_written: str
+    span: tuple[int, int]
+    reason: str
+
+
+def find_damaged(text: str) -> list[Unparseable]:
+    found = [
+        Unparseable(match.group(), (match.start(), match.end()), reason)
+        for pattern, reason in _DAMAGE
+        for match in pattern.finditer(text)
+    ]
+    return sorted(found, key=lambda item: item.span)
+
+
+def overlaps(span: tuple[int, int], damaged: list[Unparseable]) -> bool:
+    return any(span[0] < item.span[1] and item.span[0] < span[1] for item in damaged)
