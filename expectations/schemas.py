@@ -45,6 +45,8 @@ RULES: tuple[RuleDefinition, ...] = (
     RuleDefinition("expenditure_exceeds_income", "warning", "{expenditure}超过{income}，且未说明年初结转结余"),
     RuleDefinition("staff_sum_mismatch", "error", "{total}与其组成部分之和{sum}人不一致：{parts}"),
     RuleDefinition("staff_over_authorized", "warning", "{actual}超过{authorized}{details}"),
+    # Not a comparison: set by tasks.pipeline on a report that reads but has no figure at all.
+    RuleDefinition("no_figures", "warning", "no figures found: 未找到任何金额、比率、人数或得分"),
 )
 RULE_BY_NAME: dict[str, RuleDefinition] = {definition.rule: definition for definition in RULES}
 RULE_ORDER: dict[str, int] = {definition.rule: rank for rank, definition in enumerate(RULES)}

@@ -6,7 +6,8 @@ Rules, chosen so that a run sees the same files in the same order every time:
   swap files are never reports);
 - symlinks inside a folder are followed only to files that stay inside that folder; symlinked
   folders are not descended (their targets inside the folder are walked anyway, outside ones must
-  not leak in, and a link cycle cannot loop);
+  not leak in, and a link cycle cannot loop); a link to a file outside is refused with a reason
+  (`discover_inputs`) so the run counts it as rejected;
 - the result is sorted by path and holds each real file once.
 """
 
@@ -24,21 +25,28 @@ class DiscoveryError(ValueError):
 
 def discover_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     """All input files under `paths`, sorted, each real file once (see the module rules)."""
+    return discover_inputs(paths)[0]
+
+
+def discover_inputs(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """(files to read, refused entries with the reason): a symlink in a folder that leads outside
+    it is refused, not followed, and reported so the run can count it as rejected."""
     found: list[Path] = []
+    refused: list[tuple[Path, str]] = []
     for given in paths:
         root = Path(given)
         if not root.exists():
             raise DiscoveryError(f"no such file or folder: {root}")
         if root.is_dir():
-            found.extend(_files_in_folder(root))
+            found.extend(_files_in_folder(root, refused))
         elif root.is_file():
             found.append(root)
         else:
             raise DiscoveryError(f"not a regular file or folder: {root}")
-    return _unique_sorted(found)
+    return _unique_sorted(found), sorted(set(refused), key=lambda item: str(item[0]))
 
 
-def _files_in_folder(root: Path) -> list[Path]:
+def _files_in_folder(root: Path, refused: list[tuple[Path, str]]) -> list[Path]:
     real_root = root.resolve()
     files: list[Path] = []
     # followlinks=False: symlinked folders show up in `dirnames` but are not entered.
@@ -50,6 +58,8 @@ def _files_in_folder(root: Path) -> list[Path]:
             path = Path(dirpath) / name
             if _is_wanted_file(path, real_root):
                 files.append(path)
+            elif path.is_symlink() and path.resolve().is_file():
+                refused.append((path, f"symlink to a file outside the input folder ({root}): not followed"))
     return files
 
 

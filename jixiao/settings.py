@@ -17,6 +17,11 @@ class Settings(BaseSettings):
     archive_dir: Path | None = Field(default=None, description="raw-bytes archive; default: beside the db")
     batch_size: int = Field(default=200, ge=1, description="documents per batch (one task, one transaction)")
     max_file_bytes: int = Field(default=50 * 1024 * 1024, ge=1, description="larger files are rejected")
+    # Hostile documents (README "Formats and limits"): binary formats are parsed in a child process.
+    parser_timeout_s: float = Field(default=60.0, gt=0, description="seconds one pdf/docx/html/doc may take to parse")
+    parser_memory_bytes: int = Field(default=2 * 1024**3, ge=64 * 1024**2,
+                                     description="address-space limit of the parser process")
+    max_unzipped_bytes: int = Field(default=200 * 1024**2, ge=1, description="decompressed size limit of a .docx")
 
     @property
     def archive_path(self) -> Path:

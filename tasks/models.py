@@ -29,10 +29,38 @@ class Document:
 
     sha256: str
     path: str
-    format: str  # "text" for now; docx/pdf/html come with the formats issue
+    format: str  # text / docx / pdf / html / doc (the reader chosen by the bytes, not the file name)
     size: int
     encoding: str | None
     text: str  # canonical text: every span points into it
+    # Where parts of the text came from (table cells, pages): empty for plain text.
+    regions: list[Region] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. "converted from traditional characters"
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """A stretch [start, end) of the canonical text and where it sits in the source document."""
+
+    start: int
+    end: int
+    page: int | None = None  # 1-based PDF page
+    table: int | None = None  # 1-based table number in document order
+    row: int | None = None  # 1-based row of that table (the header row is row 1)
+    column: str | None = None  # the column's header text, or its 1-based number
+
+    def describe(self) -> str:
+        """"page 3, table 2, row 5, column 全年执行数": how a person finds the figure in the source."""
+        parts = []
+        if self.page is not None:
+            parts.append(f"page {self.page}")
+        if self.table is not None:
+            parts.append(f"table {self.table}")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column is not None:
+            parts.append(f"column {self.column}")
+        return ", ".join(parts)
 
 
 @dataclass(slots=True)
@@ -52,6 +80,7 @@ class Amount:
     unit: str  # 元 / 万元 / 亿元 / 千元, as written (a bare 万 is recorded as 万元)
     decimals: int  # digits after the decimal point as written
     unit_implied: bool = False  # the unit was not written beside the number
+    provenance: str | None = None  # "table 2, row 5, column 全年执行数" / "page 3"
 
     @property
     def half_width_yuan(self) -> float:
@@ -70,6 +99,7 @@ class Rate:
     span: tuple[int, int]
     decimals: int
     amount_id: str | None = None  # for a share: the amount it is a share of (the part)
+    provenance: str | None = None  # "table 2, row 5, column 全年执行数" / "page 3"
 
     @property
     def half_width_pct(self) -> float:
@@ -83,6 +113,7 @@ class Staff:
     value: int
     as_written: str
     span: tuple[int, int]
+    provenance: str | None = None  # "table 2, row 5, column 全年执行数" / "page 3"
 
 
 @dataclass(slots=True)
@@ -92,6 +123,7 @@ class Score:
     as_written: str
     span: tuple[int, int]
     label: str = "self_eval_score"
+    provenance: str | None = None  # "table 2, row 5, column 全年执行数" / "page 3"
 
 
 @dataclass(slots=True)
@@ -126,6 +158,8 @@ class ReportFacts:
         for key in ("amounts", "rates", "staff", "scores"):
             for row in out[key]:
                 row["span"] = list(row["span"])
+                if row.get("provenance") is None:
+                    row.pop("provenance", None)  # only documents with tables/pages have one
         return out
 
 

@@ -6,9 +6,9 @@ import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from expectations.schemas import FactContractError
+from expectations.schemas import RULE_BY_NAME, FactContractError
 from tasks.extract import extract_report
-from tasks.models import Document, Processed
+from tasks.models import Document, Finding, Processed, ReportFacts, report_status
 from tasks.read import ReadError, read_document
 from tasks.validate import validate_report, validate_reports
 
@@ -52,7 +52,19 @@ def process_batch(files: Sequence[tuple[str, bytes]]) -> list[Processed]:
                 item.facts, item.reject_reason = None, f"extracted facts break the fact contract: {exc}"
             except Exception as exc:  # noqa: BLE001
                 item.facts, item.reject_reason = None, f"validation failed: {type(exc).__name__}: {exc}"
+    for item in extracted:
+        if item.facts is not None:
+            _flag_no_figures(item.facts)
     return items
+
+
+def _flag_no_figures(facts: ReportFacts) -> None:
+    """A report that reads but yields no figure is loaded with a warning, never silently empty."""
+    if facts.amounts or facts.rates or facts.staff or facts.scores:
+        return
+    definition = RULE_BY_NAME["no_figures"]
+    facts.findings.append(Finding(rule=definition.rule, severity=definition.severity, message=definition.template))
+    facts.status = report_status(facts.findings)
 
 
 def _isolated(path: str, data: bytes) -> Processed:

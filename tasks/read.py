@@ -1,4 +1,7 @@
-"""Read file bytes into a Document: detect the format and encoding, build the canonical text.
+"""Read file bytes into a Document: detect the format (by content) and encoding, build the canonical text.
+
+Plain text is decoded here; docx, pdf, html and legacy Word go through `tasks.formats` (parsed in a
+child process, paragraphs and tables laid out as text with a map back to cells and pages).
 
 The canonical text is what every span points into and what the warehouse stores, so a person can
 always see where a figure came from. It is the decoded text after NFKC (full-width digits and
@@ -15,6 +18,13 @@ import unicodedata
 
 from charset_normalizer import from_bytes
 
+from tasks.formats.blocks import FormatError
+from tasks.formats.html import decode_html
+from tasks.formats.layout import assemble, blocks_text, looks_traditional, to_simplified
+from tasks.formats.limits import ReadLimits
+from tasks.formats.office import NEEDS_LIBREOFFICE, soffice_path
+from tasks.formats.sandbox import run_parser
+from tasks.formats.sniff import HTML, LEGACY_OFFICE, TEXT, sniff_format
 from tasks.models import Document
 
 
@@ -22,19 +32,6 @@ class ReadError(ValueError):
     """The file cannot be read as a report; the message is the rejection reason a person reads."""
 
 
-# Magic bytes of formats that are not plain text. Their readers come with the formats issue; until
-# then they are rejected with a reason that says so rather than decoded as garbage.
-_MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF", "pdf"),
-    (b"PK\x03\x04", "zip container (docx/xlsx/wps)"),
-    (b"\xd0\xcf\x11\xe0", "legacy Office (doc/xls)"),
-    (b"\x89PNG", "png image"),
-    (b"\xff\xd8\xff", "jpeg image"),
-    (b"GIF8", "gif image"),
-    (b"\x1f\x8b", "gzip archive"),
-    (b"Rar!", "rar archive"),
-    (b"7z\xbc\xaf", "7z archive"),
-)
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -45,20 +42,57 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 # charset-normalizer names the GB family by its oldest member; GB18030 decodes all of them.
 _GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936"}
 _MIN_READABLE_SHARE = 0.85  # below this share of printable characters the "text" is binary noise
+TRADITIONAL_WARNING = "converted from traditional to simplified characters (OpenCC t2s)"
 
 _SPACES = re.compile(r"[^\S\n]+")  # any whitespace but a line break (NFKC already made U+3000 a space)
 _TRAILING = re.compile(r" +\n")
 _MANY_BLANK_LINES = re.compile(r"\n{3,}")
 
 
-def read_document(path: str, data: bytes) -> Document:
-    """Decode one file's bytes into a Document, or raise ReadError with the reason."""
+def read_document(path: str, data: bytes, limits: ReadLimits | None = None) -> Document:
+    """Decode one file's bytes into a Document, or raise ReadError with the reason.
+
+    The reader is chosen by the bytes (magic numbers), not the file name. Plain text is read here;
+    pdf, docx, html and legacy Word are parsed in a child process under `limits` (default: the
+    settings, JIXIAO_*).
+    """
     if not data:
         raise ReadError("empty file")
-    for magic, kind in _MAGIC:
-        if data.startswith(magic):
-            raise ReadError(f"unsupported format: {kind} (only plain-text reports are read so far)")
+    kind = sniff_format(data)
+    if kind.startswith("other: "):
+        raise ReadError(f"unsupported format: {kind.removeprefix('other: ')} (not a report)")
+    if kind == TEXT:
+        return _read_text(path, data)
+    limits = limits or ReadLimits.from_settings()
+    encoding: str | None = None
+    if kind == LEGACY_OFFICE and soffice_path() is None:
+        raise ReadError(NEEDS_LIBREOFFICE)
+    try:
+        if kind == HTML:
+            encoding, decoded = decode_html(data, decode_text)
+            parsed = run_parser(HTML, decoded, limits)
+        else:
+            parsed = run_parser(kind, data, limits)
+    except FormatError as exc:
+        raise ReadError(str(exc)) from exc
+    warnings = list(parsed.warnings)
+    convert = None
+    if looks_traditional(blocks_text(parsed.blocks)):
+        convert = to_simplified()
+        warnings.append(TRADITIONAL_WARNING)
+    text, regions = assemble(parsed.blocks, convert)
+    if not text.strip():
+        raise ReadError(f"no text: the {kind} document holds no paragraphs or tables with text")
+    return Document(sha256=hashlib.sha256(data).hexdigest(), path=path, format=kind, size=len(data),
+                    encoding=encoding, text=text, regions=regions, warnings=warnings)
+
+
+def _read_text(path: str, data: bytes) -> Document:
     encoding, decoded = decode_text(data)
+    warnings = []
+    if looks_traditional(decoded):
+        decoded = to_simplified()(decoded)
+        warnings.append(TRADITIONAL_WARNING)
     text = canonical_text(decoded)
     if not text.strip():
         raise ReadError("no text: the file holds only whitespace")
@@ -72,6 +106,7 @@ def read_document(path: str, data: bytes) -> Document:
         size=len(data),
         encoding=encoding,
         text=text,
+        warnings=warnings,
     )
 
 

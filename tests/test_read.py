@@ -63,8 +63,8 @@ def test_spans_point_into_the_canonical_text() -> None:
         (b"", "empty file"),
         (b"   \n\n  ", "no text"),
         (bytes(range(256)) * 40, "binary"),
-        (b"%PDF-1.7\n...", "unsupported format: pdf"),
-        (b"PK\x03\x04garbage", "unsupported format: zip"),
+        (b"%PDF-1.7\n...", "corrupt PDF|no text layer"),  # issue 3: PDF and docx are read now
+        (b"PK\x03\x04garbage", "corrupt or truncated .docx"),
     ],
 )
 def test_bad_input_is_rejected_with_a_reason(data: bytes, reason: str) -> None:

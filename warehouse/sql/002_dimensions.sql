@@ -32,6 +32,8 @@ INSERT INTO rules (rule, severity, zh_label, description) VALUES
     ('staff_sum_mismatch', 'error', '人数明细与合计不符',
      'staff sub-counts do not add up to the stated total'),
     ('staff_over_authorized', 'warning', '实有人数超编',
-     'actual staff above the authorized number')
+     'actual staff above the authorized number'),
+    ('no_figures', 'warning', '未找到数据',
+     'no figures found: the report was read but holds no amount, rate, head count or score')
 ON CONFLICT (rule) DO UPDATE SET
     severity = excluded.severity, zh_label = excluded.zh_label, description = excluded.description;
