@@ -7,7 +7,7 @@ export PREFECT_LOGGING_LEVEL ?= WARNING
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 180
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint clean bench
 
 install: $(STAMP)
 
@@ -24,6 +24,12 @@ run: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
+
+# The full benchmark (1k, 10k, 100k generated reports; the 100k run alone takes the better part of an
+# hour on 2 cores). Not part of `make test`, which runs the suite only at a tiny N. BENCH_N to choose.
+BENCH_N ?= 1000,10000,100000
+bench: install
+	$(BIN)/python -m bench.run --n $(BENCH_N) --json bench/results/latest.json
 
 lint: install
 	$(BIN)/ruff check .

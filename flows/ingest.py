@@ -5,18 +5,22 @@ extract + validate each file) -> the flow loads the batch in one transaction thr
 writer connection (DuckDB allows one writer) -> one `runs` row and a summary artifact.
 
 Prefect's overhead is per task run, so there is one task per batch, never one per document or
-figure. The batch work is a plain function (`read_and_process_batch`) the task only wraps, so it can
-move to a process pool without change.
+figure. The batch work is a plain function (`read_and_process_batch`) the task only wraps. Batches run
+side by side (`flows/runners.py`): by default each task reads its files and hands the CPU-bound part
+to a process pool of one process per core; with `task_runner="dask"` the tasks run on Dask workers.
+A bounded window of batches is in flight, and the flow loads them in order through its one writer,
+so memory stays flat and the warehouse is the same whatever ran the batches.
 """
 
 from __future__ import annotations
 
 import hashlib
 import traceback
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +30,8 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import task_run as current_task_run
 
-from flows.discover import discover_files
+from flows.discover import discover_inputs
+from flows.runners import TaskRunnerName, build_task_runner, default_workers, process_in_pool
 from jixiao.settings import Settings
 from jixiao.summary import artifact_rows
 from tasks.archive import archive_bytes
@@ -46,14 +51,20 @@ _PERMANENT_IO_ERRORS = (FileNotFoundError, PermissionError, IsADirectoryError, N
 # --- the batch work: plain functions, no Prefect -------------------------------------------------
 
 
+BatchProcessor = Callable[[Sequence[tuple[str, bytes]]], list[Processed]]
+
+
 def read_and_process_batch(
-    paths: list[str], archive_dir: Path, max_file_bytes: int, *, raise_transient_io: bool = False
+    paths: list[str], archive_dir: Path, max_file_bytes: int, *, raise_transient_io: bool = False,
+    processor: BatchProcessor | None = None,
 ) -> list[Processed]:
     """Read, archive and process each file; one Processed per path, in order.
 
     A file that cannot be read or processed becomes a rejection with its reason, so one bad file
     never stops the others. Transient IO errors are raised when `raise_transient_io` (so the
-    caller can retry the batch) and become rejections otherwise.
+    caller can retry the batch) and become rejections otherwise. `processor` does the CPU-bound
+    read+extract+validate of the files' bytes (default: `process_batch`, here; the flow passes one
+    that runs it in a worker process).
     """
     slots: list[Processed | None] = []
     readable: list[tuple[int, str, bytes]] = []
@@ -65,7 +76,7 @@ def read_and_process_batch(
             readable.append((len(slots), path, outcome))
             slots.append(None)
     # One validation pass for the whole batch: per-report pandas overhead would dominate otherwise.
-    processed = process_batch([(path, data) for _, path, data in readable])
+    processed = (processor or process_batch)([(path, data) for _, path, data in readable])
     for (index, _, _), item in zip(readable, processed, strict=True):
         slots[index] = item
     return [item for item in slots if item is not None]
@@ -229,11 +240,14 @@ class RunTally:
     cache_policy=NO_CACHE,  # every run reads the files afresh; nothing of ours is cached by Prefect
     persist_result=False,  # batches hold whole texts: keep them out of Prefect's result storage
 )
-def process_batch_task(paths: list[str], archive_dir: Path, max_file_bytes: int) -> list[Processed]:
+def process_batch_task(paths: list[str], archive_dir: Path, max_file_bytes: int, pool_workers: int = 1) -> list[Processed]:
     # Transient IO errors fail the attempt so Prefect retries it; the last attempt turns them into
     # rejections instead, so a flaky disk costs a few files, not the run.
     last_attempt = (current_task_run.run_count or 1) > READ_RETRIES
-    return read_and_process_batch(paths, archive_dir, max_file_bytes, raise_transient_io=not last_attempt)
+    # Reading stays in this process (IO); the CPU-bound rest goes to the pool when there is one.
+    processor = partial(process_in_pool, pool_workers) if pool_workers > 1 else None
+    return read_and_process_batch(paths, archive_dir, max_file_bytes, raise_transient_io=not last_attempt,
+                                  processor=processor)
 
 
 def _batches(items: list[str], size: int) -> list[list[str]]:
@@ -249,12 +263,31 @@ def _settings(db: str | None, batch_size: int | None) -> Settings:
     return Settings(**overrides)
 
 
+def run_ingest(paths: list[str], db: str | None = None, batch_size: int | None = None, *,
+               task_runner: TaskRunnerName = "process", workers: int | None = None,
+               dask_address: str | None = None) -> dict[str, Any]:
+    """Run `ingest_flow` on the chosen task runner (see flows/runners.py); return the run's summary."""
+    workers = workers or default_workers()
+    runner = build_task_runner(task_runner, workers=workers, dask_address=dask_address)
+    return ingest_flow.with_options(task_runner=runner)(
+        paths, db=db, batch_size=batch_size, task_runner=task_runner, workers=workers)
+
+
 @flow(name="ingest", persist_result=False)
-def ingest_flow(paths: list[str], db: str | None = None, batch_size: int | None = None) -> dict[str, Any]:
-    """Ingest the report files under `paths` into the warehouse; return the run's summary."""
+def ingest_flow(paths: list[str], db: str | None = None, batch_size: int | None = None,
+                task_runner: TaskRunnerName = "process", workers: int | None = None) -> dict[str, Any]:
+    """Ingest the report files under `paths` into the warehouse; return the run's summary.
+
+    `task_runner` says where the batch work runs ("process": a local pool of `workers` processes,
+    default every core; "dask": the flow's Dask task runner, see `run_ingest`)."""
     logger = get_run_logger()
+    workers = workers or default_workers()
+    # On Dask the whole task runs on a worker process already: no pool of our own there.
+    pool_workers = workers if task_runner == "process" else 1
+    window = workers + 1 if task_runner == "process" else 2 * workers
     settings = _settings(db, batch_size)
-    files = [str(path) for path in discover_files(paths)]
+    discovered, refused_links = discover_inputs(paths)
+    files = [str(path) for path in discovered]
     batches = _batches(files, settings.batch_size)
     progress = IngestProgress(files_total=len(files), batches_total=len(batches))
     _notify(progress)
@@ -265,13 +298,21 @@ def ingest_flow(paths: list[str], db: str | None = None, batch_size: int | None 
     try:
         run_id = start_run(
             conn, flow="ingest",
-            params={"paths": list(paths), "db": str(settings.db), "batch_size": settings.batch_size},
+            params={"paths": list(paths), "db": str(settings.db), "batch_size": settings.batch_size,
+                    "task_runner": task_runner, "workers": workers},
         )
         try:
-            for number, batch in enumerate(batches, start=1):
-                processed = process_batch_task.with_options(
-                    task_run_name=f"batch-{number}-of-{len(batches)}"
-                )(batch, settings.archive_path, settings.max_file_bytes)
+            def submit(number: int) -> Any:
+                return process_batch_task.with_options(task_run_name=f"batch-{number}-of-{len(batches)}").submit(
+                    batches[number - 1], settings.archive_path, settings.max_file_bytes, pool_workers)
+
+            # A bounded window of batches in flight: the workers stay busy while the flow loads, and
+            # memory holds `window` batches at most, whatever the size of the run.
+            in_flight = deque(submit(number) for number in range(1, min(window, len(batches)) + 1))
+            for number in range(1, len(batches) + 1):
+                processed = in_flight.popleft().result()
+                if number + len(in_flight) < len(batches):
+                    in_flight.append(submit(number + len(in_flight) + 1))
                 stats = load_batch(conn, run_id, processed)
                 tally.add_batch(processed, stats.outcomes)
                 tally.add_counts(stats.loaded, stats.rejected, stats.unchanged)
@@ -283,7 +324,12 @@ def ingest_flow(paths: list[str], db: str | None = None, batch_size: int | None 
                 _notify(progress)
                 logger.info("batch %d/%d: %d loaded, %d rejected, %d unchanged",
                             number, len(batches), stats.loaded, stats.rejected, stats.unchanged)
-            tally.check_balanced(len(files))
+            if refused_links:  # links out of the input folder: never read, counted as rejected
+                refused = [_rejected(str(path), b"", reason) for path, reason in refused_links]
+                stats = load_batch(conn, run_id, refused)
+                tally.add_batch(refused, stats.outcomes)
+                tally.add_counts(stats.loaded, stats.rejected, stats.unchanged)
+            tally.check_balanced(len(files) + len(refused_links))
         except BaseException as exc:
             _finish_failed(conn, run_id, tally, settings.db, exc)
             # Prefect keeps the exception in the run's state, and with it every frame of its

@@ -94,19 +94,36 @@ def ingest(
         "--batch-size", min=1, show_default=False,
         help="Files per batch: one Prefect task and one transaction each (default: $JIXIAO_BATCH_SIZE, else 200).",
     )] = None,
+    task_runner: Annotated[str, typer.Option(
+        "--task-runner", help="Where batches run: 'process' (a local process pool) or 'dask' (prefect-dask).",
+    )] = "process",
+    dask_address: Annotated[str | None, typer.Option(
+        "--dask-address", show_default=False,
+        help="Scheduler of an existing Dask cluster (tcp://host:8786); default: a local cluster. Needs --task-runner dask.",
+    )] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, show_default=False,
+        help="Worker processes for the batch work (default: every core).",
+    )] = None,
 ) -> None:
     """Read, extract, validate and load report files into the warehouse (a Prefect flow run).
 
     Exits 0 when the run completes, even with findings or rejected files; 1 when the run failed.
     Re-running over the same files changes nothing but adds its own `runs` row.
     """
-    from flows.ingest import ingest_flow, progress_reported_to  # imports Prefect: slow, so only here
+    from flows.ingest import progress_reported_to, run_ingest  # imports Prefect: slow, so only here
+    from flows.runners import TASK_RUNNERS
 
+    if task_runner not in TASK_RUNNERS:
+        raise typer.BadParameter(f"choose one of {', '.join(TASK_RUNNERS)}", param_hint="--task-runner")
+    if dask_address and task_runner != "dask":
+        raise typer.BadParameter("needs --task-runner dask", param_hint="--dask-address")
     err = stderr_console()
     try:
         with _progress_display(err) as show_progress, progress_reported_to(show_progress):
-            summary = ingest_flow([str(path) for path in paths], db=str(db) if db else None,
-                                  batch_size=batch_size)
+            summary = run_ingest([str(path) for path in paths], db=str(db) if db else None,
+                                 batch_size=batch_size, task_runner=task_runner,  # type: ignore[arg-type]
+                                 workers=workers, dask_address=dask_address)
     except Exception as exc:  # the run itself failed: say why, exit 1 (Prefect has logged the details)
         fail(f"ingest failed: {type(exc).__name__}: {exc}")
     render_summary(summary, stdout_console(), default_db=default_db())
@@ -231,9 +248,18 @@ def findings(
     year: Annotated[int | None, typer.Option("--year", help="Only this fiscal year.", show_default=False)] = None,
     all_versions: Annotated[bool, typer.Option(
         "--all-versions", help="Include superseded versions of a file (default: the latest only).")] = False,
+    diff: Annotated[tuple[str, str] | None, typer.Option(
+        "--diff", metavar="RUN_A RUN_B", show_default=False,
+        help="Findings raised, cleared and persisting from run A to run B (run ids or unique prefixes); "
+             "other filters do not apply.")] = None,
     db: DbOption = None,
 ) -> None:
     """List validation findings (from v_findings), filtered by report status and fiscal year."""
+    if diff is not None:
+        from jixiao.commands.revalidate import show_findings_diff
+
+        show_findings_diff(db, *diff)
+        return
     query = """
         SELECT f.file_name, f.unit_name, f.fiscal_year AS year, f.rule, f.rule_zh, f.severity, f.message
         FROM v_findings AS f

@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from tasks.frames import facts_to_frames
+from tasks.history import record_loaded
 from tasks.models import Processed, ReportFacts, report_status
 
 RUN_STATUSES: tuple[str, ...] = ("running", "completed", "failed", "cancelled")
@@ -212,6 +213,14 @@ def _write_new(conn: duckdb.DuckDBPyConnection, run_id: str, new_items: list[Pro
     for table, frame in facts_to_frames(reports).items():
         _insert_frame(conn, table, frame)
     _insert_frame(conn, "findings", _findings_table(reports), extra_columns={"run_id": "?"}, params=[run_id])
+    # Findings history: everything a newly loaded report carries is raised by this run.
+    record_loaded(conn, run_id, [sha for sha, _ in reports])
+
+
+def insert_fact_rows(conn: duckdb.DuckDBPyConnection, reports: list[tuple[str, ReportFacts]]) -> None:
+    """Insert the amounts, rates, staff and scores of reports whose `reports` row exists (re-extraction)."""
+    for table, frame in facts_to_frames(reports).items():
+        _insert_frame(conn, table, frame)
 
 
 def _insert_frame(

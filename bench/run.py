@@ -1,0 +1,224 @@
+"""The benchmark suite at one or more sizes: python -m bench.run --n 1000[,10000] --json FILE
+
+For each N: generate a corpus, then measure (medians of --repeats runs; ratios within the same run)
+- bare loop: the extraction functions in a plain loop (no Prefect, validation or database), on one
+  process and on `workers` processes (the same cores as the flow): `extraction_speedup` is their ratio;
+- end to end: the `ingest` flow (read, extract, validate, load) into a fresh warehouse;
+- naive: one Prefect task per document per step (bench/naive.py), at min(N, --naive-n) only;
+- validation: pandera + rules over the facts of min(N, 20000) reports, in one pass;
+- warehouse: rows loaded per second and the latency of the README's example queries;
+- peak RSS of this process and its children while the flow runs.
+Prints a table per N and writes all results as JSON (the largest N's figures at the top level).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from bench.corpus import write_corpus
+
+VALIDATION_MAX_N = 20_000
+_PREFECT_DEFAULTS = {
+    "PREFECT_HOME": str(Path.home() / ".jixiao" / "prefect"),
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+}
+FACT_TABLES = ("amounts", "rates", "staff", "scores", "findings")
+
+
+class RssSampler:
+    """Peak resident memory of this process plus its live descendants, sampled from /proc."""
+
+    def __init__(self, interval_s: float = 0.2) -> None:
+        self.peak_bytes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(interval_s,), daemon=True)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self, interval_s: float) -> None:
+        while not self._stop.wait(interval_s):
+            self.peak_bytes = max(self.peak_bytes, sum(_rss(pid) for pid in _tree(os.getpid())))
+
+
+def _tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        try:
+            for task_dir in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(child) for child in (task_dir / "children").read_text().split()]
+        except OSError:
+            continue
+    return pids
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _median_rate(n: int, repeats: int, run: Callable[[], None]) -> tuple[float, list[float]]:
+    seconds = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run()
+        seconds.append(time.perf_counter() - started)
+    return n / statistics.median(seconds), seconds
+
+
+def _bare_chunk(paths: list[str]) -> int:
+    """The bare loop: read each file and run the extraction functions, nothing else."""
+    from tasks.pipeline import read_and_extract
+
+    for path in paths:
+        read_and_extract(path, Path(path).read_bytes())
+    return len(paths)
+
+
+def _bare_parallel(paths: list[str], workers: int, pool: ProcessPoolExecutor) -> None:
+    chunk = max(1, len(paths) // (workers * 8))
+    list(pool.map(_bare_chunk, [paths[i:i + chunk] for i in range(0, len(paths), chunk)]))
+
+
+def _validation(paths: list[str]) -> dict[str, float]:
+    from tasks.pipeline import read_and_extract
+    from tasks.validate import validate_reports
+
+    facts = [item.facts for item in (read_and_extract(p, Path(p).read_bytes()) for p in paths) if item.facts]
+    n_facts = sum(len(f.amounts) + len(f.rates) + len(f.staff) + len(f.scores) for f in facts)
+    started = time.perf_counter()
+    validate_reports(facts)
+    elapsed = time.perf_counter() - started
+    return {"validation_reports": len(facts), "validation_facts": n_facts, "validation_s": round(elapsed, 2),
+            "validation_facts_per_s": round(n_facts / elapsed)}
+
+
+def _warehouse(db: Path, load_seconds: float) -> dict[str, Any]:
+    import duckdb
+
+    from jixiao.settings import PROJECT_ROOT
+
+    conn = duckdb.connect(str(db), read_only=True)
+    rows = sum(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in FACT_TABLES)
+    examples = (PROJECT_ROOT / "warehouse" / "sql" / "examples.sql").read_text(encoding="utf-8")
+    latencies = []
+    for query in [q for q in examples.split(";") if "SELECT" in q]:
+        timings = []
+        for _ in range(3):
+            started = time.perf_counter()
+            conn.execute(query).fetchall()
+            timings.append(time.perf_counter() - started)
+        latencies.append(round(statistics.median(timings) * 1000, 1))
+    conn.close()
+    return {"fact_rows": rows, "load_rows_per_s": round(rows / load_seconds), "example_query_ms": latencies}
+
+
+def bench_one(n: int, *, repeats: int, workers: int, naive_n: int, seed: int, work: Path) -> dict[str, Any]:
+    from bench.naive import naive_flow
+    from flows.ingest import run_ingest
+
+    corpus = work / f"corpus-{n}"
+    started = time.perf_counter()
+    write_corpus(corpus, n, years=list(range(2019, 2025)), seed=seed)
+    result: dict[str, Any] = {"n": n, "workers": workers, "repeats": repeats,
+                              "generate_s": round(time.perf_counter() - started, 1)}
+    paths = sorted(str(p) for p in corpus.glob("*.txt"))
+
+    result["bare_single_reports_per_s"], _ = _median_rate(n, repeats, lambda: _bare_chunk(paths))
+    # forkserver: this process may already run Prefect's threads, and forking those can deadlock
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        _bare_parallel(paths[: workers * 4], workers, pool)  # start the workers before timing
+        result["bare_reports_per_s"], _ = _median_rate(n, repeats, lambda: _bare_parallel(paths, workers, pool))
+    result["extraction_speedup"] = result["bare_reports_per_s"] / result["bare_single_reports_per_s"]
+
+    dbs = iter(work / f"e2e-{n}-{i}.duckdb" for i in range(repeats))
+    with RssSampler() as rss:
+        e2e_rate, e2e_seconds = _median_rate(n, repeats, lambda: run_ingest(
+            [str(corpus)], db=str(next(dbs)), workers=workers))
+    result["reports_per_s"] = e2e_rate
+    result["ratio_vs_bare"] = e2e_rate / result["bare_reports_per_s"]
+    result["peak_rss_mib"] = round(rss.peak_bytes / 2**20)
+    result.update(_warehouse(work / f"e2e-{n}-0.duckdb", statistics.median(e2e_seconds)))
+
+    naive_paths = paths[: min(n, naive_n)]
+    result["naive_n"] = len(naive_paths)
+    result["naive_reports_per_s"], _ = _median_rate(
+        len(naive_paths), 1, lambda: naive_flow(naive_paths, str(work / f"naive-{n}.duckdb")))
+    result["ratio_vs_naive"] = e2e_rate / result["naive_reports_per_s"]
+    result.update(_validation(paths[:VALIDATION_MAX_N]))
+    return {key: round(value, 3) if isinstance(value, float) else value for key, value in result.items()}
+
+
+def print_table(result: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"jixiao benchmark, n={result['n']}")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for key, value in result.items():
+        table.add_row(key, str(value))
+    Console(stderr=False).print(table)
+
+
+def machine() -> dict[str, Any]:
+    return {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+            "processor": platform.processor() or platform.machine()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="jixiao benchmark suite")
+    parser.add_argument("--n", default="1000", help="report counts, comma-separated (1000,10000,100000)")
+    parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per measure (1 above 50k reports)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--naive-n", type=int, default=300, help="size of the naive baseline run (<= ~1000)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    for name, value in _PREFECT_DEFAULTS.items():  # as `jixiao` and `make` set them, before Prefect loads
+        os.environ.setdefault(name, value)
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="jixiao-bench-") as work:
+        for n in (int(part) for part in args.n.split(",")):
+            repeats = 1 if n > 50_000 else args.repeats
+            result = bench_one(n, repeats=repeats, workers=args.workers, naive_n=args.naive_n, seed=args.seed,
+                               work=Path(work))
+            print_table(result)
+            results.append(result)
+    summary = {**results[-1], "machine": machine(), "by_n": results}
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(summary, indent=1, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""`jixiao explain REPORT`: a report's findings with the source sentences and the figures highlighted."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+
+from jixiao.console import DbOption, fail, open_warehouse, render_table, stdout_console
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from tasks.explain import ExplainedFinding
+
+
+def explain(
+    report: Annotated[str, typer.Argument(help="The report: its file name, path, sha256 prefix or unit name.",
+                                          show_default=False)],
+    db: DbOption = None,
+) -> None:
+    """Print the report's findings, each with the sentences its figures come from (figures highlighted;
+    corrected ones in magenta) and a table of those figures, so you see whether the report or the
+    extractor is wrong."""
+    from tasks.explain import explain_report
+
+    with open_warehouse(db) as conn:
+        sha256 = _resolve(conn, report)
+        explanation = explain_report(conn, sha256)
+    out = stdout_console()
+    out.rule(f"[bold]{escape(explanation.unit_name or '-')}[/bold]  {explanation.fiscal_year or '-'}")
+    out.print(f"file: {escape(explanation.path)}   sha256: {explanation.sha256[:12]}   "
+              f"status: [bold]{explanation.status}[/bold]   findings: {len(explanation.findings)}", highlight=False)
+    if not explanation.findings:
+        out.print("No findings: every rule holds for this report.")
+    for finding in explanation.findings:
+        _print_finding(out, finding)
+
+
+def _print_finding(out: Console, finding: ExplainedFinding) -> None:
+    colour = "red" if finding.severity == "error" else "yellow"
+    body = [escape(finding.message), ""]
+    body += [f"[dim]原文[/dim] {sentence}" for sentence in finding.sentences] or ["[dim](no source figures)[/dim]"]
+    out.print(Panel("\n".join(body), title=f"[{colour}]#{finding.finding_no} {finding.severity}[/] "
+                                          f"{finding.rule} {finding.rule_zh}", title_align="left",
+                    border_style=colour))
+    rows = [[fact.fact_id, fact.concept_zh, fact.qualifier or "", fact.as_written,
+             f"{fact.value:,.2f}{fact.value_unit}",
+             "" if fact.corrected_value is None else f"{fact.corrected_value:,.2f}{fact.value_unit}",
+             fact.correction_reason or ""] for fact in finding.facts]
+    if rows:
+        out.print(render_table(["fact", "concept", "basis/kind", "as written", "extracted", "corrected", "reason"],
+                               rows))
+
+
+def _resolve(conn: duckdb.DuckDBPyConnection, reference: str) -> str:
+    """The sha256 of the report meant: by sha256 prefix, file name or path, else by unit name."""
+    from tasks.corrections import match_documents
+
+    matches = match_documents(conn, reference)
+    if not matches:
+        rows = conn.execute(
+            "SELECT d.sha256, d.path, r.unit_name, r.fiscal_year FROM reports AS r"
+            " JOIN v_documents AS d ON d.sha256 = r.sha256 AND d.is_latest"
+            " WHERE r.unit_name = $ref OR (NOT EXISTS (SELECT 1 FROM reports WHERE unit_name = $ref)"
+            "   AND contains(r.unit_name, $ref)) ORDER BY r.fiscal_year, d.path", {"ref": reference.strip()},
+        ).fetchall()
+        if len(rows) == 1:
+            return rows[0][0]
+        if not rows:
+            fail(f"no report {reference!r}: give a file name, a sha256 prefix or a unit name")
+        listed = "\n".join(f"  {sha[:12]}  {year or '-'}  {unit}  {path}" for sha, path, unit, year in rows)
+        fail(f"{reference!r} fits {len(rows)} reports; name one by its sha256 prefix:\n{escape(listed)}")
+    if len({match.path for match in matches}) == 1:  # versions of one file: the latest unless named
+        return next((m.sha256 for m in matches if m.is_latest), matches[-1].sha256)
+    listed = "\n".join(f"  {m.sha256[:12]}  {m.fiscal_year or '-'}  {m.unit_name}  {m.path}" for m in matches)
+    fail(f"{reference!r} fits {len(matches)} reports; name one by its sha256 prefix:\n{escape(listed)}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(explain)

@@ -1,0 +1,260 @@
+"""Reviewed corrections of extracted amounts: loaded from a CSV, applied as an overlay.
+
+A correction names a report (file name, path or sha256 prefix), an amount concept and basis, and
+the value in yuan the figure really is, with the reason and the author. It never edits `amounts`:
+the view `v_amounts_effective` shows extracted, corrected and effective values side by side, and
+revalidation (`flows.revalidate`) reads the effective ones through `effective_frames`.
+
+A file is checked whole before anything is written: a row naming a report, concept or fact that
+does not exist, or a report reference that fits several documents, is an error that says which row
+and why, and nothing is loaded. Rows are keyed by what they correct plus a hash of their content, so
+loading the same file twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from tasks.frames import facts_to_frames
+from tasks.models import BASES
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("document", "concept", "basis", "corrected_value_yuan", "reason", "author")
+OPTIONAL_COLUMNS: tuple[str, ...] = ("fact_id",)  # to pick one of several items of the same concept
+SHA_PREFIX = re.compile(r"[0-9a-f]{6,64}")
+
+
+class CorrectionError(ValueError):
+    """The corrections file cannot be loaded; `problems` lists every row at fault."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentMatch:
+    sha256: str
+    path: str
+    file_name: str
+    unit_name: str | None
+    fiscal_year: int | None
+    is_latest: bool
+
+    def describe(self) -> str:
+        latest = "" if self.is_latest else ", an older version"
+        return f"{self.path} (sha256 {self.sha256[:12]}…{latest})"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    rows: int  # rows in the file
+    added: int  # rows new to the warehouse
+    reports: list[str]  # sha256 of the reports the file corrects
+
+    @property
+    def already_loaded(self) -> int:
+        return self.rows - self.added
+
+
+def match_documents(conn: duckdb.DuckDBPyConnection, reference: str) -> list[DocumentMatch]:
+    """Loaded reports whose sha256 starts with `reference` (6+ hex digits), or whose file name or
+    path is `reference`."""
+    reference = reference.strip()
+    if not reference:
+        return []
+    rows = conn.execute(
+        """
+        SELECT d.sha256, d.path, d.file_name, r.unit_name, r.fiscal_year, d.is_latest
+        FROM v_documents AS d JOIN reports AS r ON r.sha256 = d.sha256
+        WHERE ($is_hex AND starts_with(d.sha256, lower($ref))) OR d.file_name = $ref OR d.path = $ref
+        ORDER BY d.path, d.version
+        """,
+        {"ref": reference, "is_hex": bool(SHA_PREFIX.fullmatch(reference.lower()))},
+    ).fetchall()
+    return [DocumentMatch(*row) for row in rows]
+
+
+def read_corrections_csv(path: Path) -> pd.DataFrame:
+    """The file as text columns (UTF-8 with or without BOM, or GB18030 as Excel in China writes it)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        with contextlib.suppress(UnicodeDecodeError):
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding, skipinitialspace=True)
+            frame.columns = [str(column).strip() for column in frame.columns]
+            return frame
+    raise CorrectionError([f"{path}: neither UTF-8 nor GB18030 text"])
+
+
+def load_corrections(conn: duckdb.DuckDBPyConnection, path: Path) -> LoadResult:
+    """Check the whole file, then add its rows in one transaction; raise CorrectionError otherwise."""
+    frame = read_corrections_csv(path)
+    missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
+    if missing:
+        raise CorrectionError([f"{path.name}: missing column(s) {', '.join(missing)}; expected "
+                               f"{', '.join(REQUIRED_COLUMNS)} (and optionally {', '.join(OPTIONAL_COLUMNS)})"])
+    if "fact_id" not in frame.columns:
+        frame["fact_id"] = ""
+    rows, problems = _checked_rows(conn, frame, source=path.name)
+    if problems:
+        raise CorrectionError(problems)
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        [(last_seq,)] = conn.execute("SELECT coalesce(max(load_seq), 0) FROM corrections").fetchall()
+        incoming = pd.DataFrame(rows)
+        incoming["load_seq"] = range(last_seq + 1, last_seq + 1 + len(incoming))
+        conn.register("incoming_corrections", incoming)
+        try:
+            added = conn.execute(
+                """
+                INSERT INTO corrections (doc_sha256, concept, basis, fact_id, corrected_value_yuan, reason,
+                                         author, row_hash, document_ref, source_file, load_seq)
+                SELECT doc_sha256, concept, basis, fact_id, corrected_value_yuan, reason, author, row_hash,
+                       document_ref, source_file, load_seq
+                FROM incoming_corrections
+                ON CONFLICT DO NOTHING
+                RETURNING row_hash
+                """
+            ).fetchall()
+        finally:
+            conn.unregister("incoming_corrections")
+        conn.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            conn.execute("ROLLBACK")
+        raise
+    return LoadResult(rows=len(frame), added=len(added),
+                      reports=list(dict.fromkeys(row["doc_sha256"] for row in rows)))
+
+
+def _checked_rows(conn: duckdb.DuckDBPyConnection, frame: pd.DataFrame, source: str) -> tuple[list[dict], list[str]]:
+    """The rows ready to insert, and every problem found (with the file's row numbers: header = 1)."""
+    amount_concepts = dict(conn.execute("SELECT concept, multiple FROM concepts WHERE kind = 'amount'").fetchall())
+    problems: list[str] = []
+    rows: dict[tuple[str, str, str, str], tuple[int, dict]] = {}
+    for line, record in zip(range(2, len(frame) + 2), frame.to_dict("records"), strict=True):
+        where = f"row {line}"
+        values = {key: str(record.get(key, "")).strip() for key in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)}
+        row_problems = _field_problems(values, amount_concepts)
+        matches = match_documents(conn, values["document"]) if values["document"] else []
+        if values["document"] and not matches:
+            row_problems.append(f"no loaded report {values['document']!r} (give its file name or a sha256 prefix)")
+        elif len(matches) > 1:
+            listed = "; ".join(match.describe() for match in matches)
+            row_problems.append(f"document {values['document']!r} is ambiguous, it fits {len(matches)} reports: "
+                                f"{listed}. Give a sha256 prefix instead")
+        if row_problems:
+            problems.extend(f"{where}: {problem}" for problem in row_problems)
+            continue
+        document = matches[0]
+        fact_problem = _fact_problem(conn, document, values, amount_concepts[values["concept"]])
+        if fact_problem:
+            problems.append(f"{where}: {fact_problem}")
+            continue
+        row = _row(document, values, source)
+        target = (row["doc_sha256"], row["concept"], row["basis"], row["fact_id"])
+        if target in rows and rows[target][1]["row_hash"] != row["row_hash"]:
+            problems.append(f"{where}: corrects the same figure as row {rows[target][0]} with a different content")
+            continue
+        rows.setdefault(target, (line, row))
+    return [row for _, row in rows.values()], problems
+
+
+def _field_problems(values: dict[str, str], amount_concepts: dict[str, bool]) -> list[str]:
+    problems = [f"{column} is empty" for column in REQUIRED_COLUMNS if not values[column]]
+    if values["concept"] and values["concept"] not in amount_concepts:
+        problems.append(f"concept {values['concept']!r} is not an amount concept of expectations/concepts.csv")
+    if values["basis"] and values["basis"] not in BASES:
+        problems.append(f"basis {values['basis']!r} is not one of {', '.join(BASES)}")
+    if values["corrected_value_yuan"] and _parse_yuan(values["corrected_value_yuan"]) is None:
+        problems.append(f"corrected_value_yuan {values['corrected_value_yuan']!r} is not a non-negative number of yuan")
+    return problems
+
+
+def _parse_yuan(text: str) -> float | None:
+    try:
+        value = float(text.replace(",", "").replace("，", ""))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value >= 0 else None
+
+
+def _fact_problem(conn: duckdb.DuckDBPyConnection, document: DocumentMatch, values: dict[str, str],
+                  multiple: bool) -> str | None:
+    """Why the row names no fact of the report (or too many), or None when it names one."""
+    facts = conn.execute(
+        "SELECT fact_id, as_written FROM amounts WHERE doc_sha256 = ? AND concept = ? AND basis = ?"
+        " ORDER BY span_start",
+        [document.sha256, values["concept"], values["basis"]],
+    ).fetchall()
+    named = f"{values['concept']} ({values['basis']})"
+    if not facts:
+        stated = conn.execute(
+            "SELECT string_agg(DISTINCT concept || ' (' || basis || ')', ', ' ORDER BY concept || ' (' || basis || ')')"
+            " FROM amounts WHERE doc_sha256 = ?", [document.sha256]).fetchall()[0][0]
+        return (f"report {document.describe()} states no amount {named}, so there is nothing to correct; "
+                f"it states: {stated or 'no amounts at all'}")
+    if values["fact_id"]:
+        if values["fact_id"] not in {fact_id for fact_id, _ in facts}:
+            listed = ", ".join(f"{fact_id} = {written}" for fact_id, written in facts)
+            return f"report {document.describe()} has no fact {values['fact_id']!r} of {named}; it has {listed}"
+        return None
+    if multiple and len(facts) > 1:
+        listed = ", ".join(f"{fact_id} = {written}" for fact_id, written in facts)
+        return (f"report {document.describe()} lists {len(facts)} items of {named} ({listed}): "
+                "name the one meant in a fact_id column")
+    return None
+
+
+def _row(document: DocumentMatch, values: dict[str, str], source: str) -> dict:
+    value = _parse_yuan(values["corrected_value_yuan"])
+    assert value is not None  # checked by _field_problems
+    content = [document.sha256, values["concept"], values["basis"], values["fact_id"], f"{value:.2f}",
+               values["reason"], values["author"]]
+    return {
+        "doc_sha256": document.sha256, "concept": values["concept"], "basis": values["basis"],
+        "fact_id": values["fact_id"], "corrected_value_yuan": value, "reason": values["reason"],
+        "author": values["author"],
+        "row_hash": hashlib.sha256(json.dumps(content, ensure_ascii=False).encode("utf-8")).hexdigest(),
+        "document_ref": values["document"], "source_file": source,
+    }
+
+
+# --- the overlay, as the frames validation reads -----------------------------------------------------
+
+_FACT_ORDER = "doc_sha256, try_cast(substr(fact_id, 2) AS INTEGER), fact_id"  # extraction order: a1, a2, ...
+
+
+def effective_frames(conn: duckdb.DuckDBPyConnection, doc_shas: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """The fact frames of `doc_shas` as `tasks.frames.facts_to_frames` shapes them, amounts carrying
+    their effective value (the correction when there is one, the extracted value otherwise)."""
+    shas = list(doc_shas)
+    in_selection = "doc_sha256 IN (SELECT unnest(?::VARCHAR[]))"
+    reference = facts_to_frames([])
+    queries = {
+        "amounts": f"""
+            SELECT a.* REPLACE (coalesce(e.effective_value_yuan, a.value_yuan) AS value_yuan)
+            FROM amounts AS a
+            LEFT JOIN (SELECT doc_sha256, fact_id, effective_value_yuan FROM v_amounts_effective
+                       WHERE is_corrected AND {in_selection}) AS e USING (doc_sha256, fact_id)
+            WHERE a.{in_selection}
+        """,
+        "rates": f"SELECT * FROM rates WHERE {in_selection}",
+        "staff": f"SELECT * FROM staff WHERE {in_selection}",
+        "scores": f"SELECT * FROM scores WHERE {in_selection}",
+    }
+    frames: dict[str, pd.DataFrame] = {}
+    for name, query in queries.items():
+        params = [shas, shas] if name == "amounts" else [shas]
+        frame = conn.execute(f"SELECT * FROM ({query}) ORDER BY {_FACT_ORDER}", params).fetchdf()
+        columns = list(reference[name].columns)
+        frames[name] = frame[columns].astype(reference[name].dtypes.to_dict()).reset_index(drop=True)
+    return frames

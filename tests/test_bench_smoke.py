@@ -1,0 +1,23 @@
+"""The benchmark suite at a tiny N, as a smoke test: it runs and reports every key the issue asks for.
+No timing is asserted (speed goals live in bench/, measured by `make bench`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.run import bench_one
+
+ISSUE_KEYS = {"reports_per_s", "bare_reports_per_s", "ratio_vs_bare", "naive_reports_per_s", "ratio_vs_naive",
+              "peak_rss_mib", "n"}
+
+
+@pytest.mark.prefect
+def test_bench_runs_at_a_tiny_n_and_reports_every_key(tmp_path: Path) -> None:
+    result = bench_one(12, repeats=1, workers=2, naive_n=3, seed=0, work=tmp_path)
+    assert set(result) >= ISSUE_KEYS
+    assert result["n"] == 12 and result["naive_n"] == 3
+    assert result["fact_rows"] > 100  # the flow really loaded the generated reports
+    assert len(result["example_query_ms"]) == 3
+    assert all(result[key] > 0 for key in ISSUE_KEYS)
