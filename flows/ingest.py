@@ -34,7 +34,7 @@ from flows.discover import discover_inputs
 from flows.runners import TaskRunnerName, build_task_runner, default_workers, process_in_pool
 from jixiao.settings import Settings
 from jixiao.summary import artifact_rows
-from tasks.archive import archive_bytes
+from tasks.archive import archive_bytes, archive_file
 from tasks.load import finish_run, load_batch, start_run
 from tasks.models import Document, Processed
 from tasks.pipeline import process_batch
@@ -93,6 +93,8 @@ def _read_one(path: str, archive_dir: Path, max_file_bytes: int, raise_transient
             raise
         return _rejected(path, b"", f"reading failed after {READ_RETRIES} retries: {exc}")
     if data is None:
+        # Too large to process, but its bytes are kept like every input's: streamed into the archive.
+        sha256, size, _ = archive_file(archive_dir, Path(path))
         return _rejected(
             path, b"", f"file is {size:,} bytes, over the limit of {max_file_bytes:,} (JIXIAO_MAX_FILE_BYTES)",
             sha256=sha256, size=size,

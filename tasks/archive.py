@@ -48,3 +48,34 @@ def archive_bytes(archive_dir: Path, sha256: str, data: bytes) -> Path:
             os.unlink(temp_name)
         raise
     return target
+
+
+def archive_file(archive_dir: Path, source: Path, chunk_bytes: int = 1 << 20) -> tuple[str, int, Path]:
+    """Store a file of any size by streaming it (never whole in memory); returns (sha256, size, path).
+
+    Files too large to process are still archived: every input's bytes are kept, rejected ones too.
+    """
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    handle, temp_name = tempfile.mkstemp(dir=archive_dir, prefix=".incoming.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as temp_file, source.open("rb") as reader:
+            while chunk := reader.read(chunk_bytes):
+                digest.update(chunk)
+                size += len(chunk)
+                temp_file.write(chunk)
+            temp_file.flush()
+            os.fsync(temp_file.fileno())
+        sha256 = digest.hexdigest()
+        target = archived_path(archive_dir, sha256)
+        if target.exists():
+            os.unlink(temp_name)
+            return sha256, size, target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(temp_name, 0o444)
+        os.replace(temp_name, target)
+        return sha256, size, target
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_name)
+        raise

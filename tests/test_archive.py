@@ -83,3 +83,16 @@ def test_a_failed_write_leaves_neither_file_nor_temp(tmp_path: Path, monkeypatch
         archive_bytes(tmp_path, SHA, DATA)
     assert not archived_path(tmp_path, SHA).exists()
     assert list((tmp_path / SHA[:2]).iterdir()) == []
+
+
+def test_a_large_file_is_streamed_into_the_archive(tmp_path: Path) -> None:
+    from tasks.archive import archive_file
+
+    source = tmp_path / "big.bin"
+    data = bytes(range(256)) * 5000
+    source.write_bytes(data)
+    sha256, size, stored = archive_file(tmp_path / "archive", source, chunk_bytes=4096)
+    assert (sha256, size) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert stored == archived_path(tmp_path / "archive", sha256) and stored.read_bytes() == data
+    assert archive_file(tmp_path / "archive", source) == (sha256, size, stored)  # idempotent
+    assert not list((tmp_path / "archive").glob(".incoming.*"))  # no temp files left behind

@@ -36,6 +36,7 @@ class _TablePhrasings:
     units: tuple[re.Pattern[str], ...]
     row_labels: tuple[tuple[re.Pattern[str], str], ...]
     total_row: re.Pattern[str]
+    any_column: re.Pattern[str]  # any column header word: a cheap gate before the per-line work
 
 
 @cache
@@ -46,6 +47,7 @@ def _table_phrasings() -> _TablePhrasings:
         units=tuple(re.compile(row["pattern"]) for row in data["table_unit"]),
         row_labels=tuple((re.compile(row["pattern"]), row["concept"]) for row in data["table_row_label"]),
         total_row=re.compile("|".join(f"(?:{row['pattern']})" for row in data["table_total_row"])),
+        any_column=re.compile("|".join(f"(?:{row['pattern']})" for row in data["table_column"])),
     )
 
 
@@ -127,9 +129,15 @@ def _is_value(cell: str) -> bool:
 def find_tables(text: str) -> list[_Table]:
     phrasings = _table_phrasings()
     lines = _lines(text)
+    # A table starts at a header (or at a label line right above one-cell-per-line headers); prose
+    # lines that name no column are skipped without the per-cell work.
+    header_like = [bool(phrasings.any_column.search(line)) for _, line in lines]
     tables: list[_Table] = []
     index = 0
     while index < len(lines):
+        if not (header_like[index] or (index + 1 < len(lines) and header_like[index + 1])):
+            index += 1
+            continue
         table, index_after = _table_at(lines, index, phrasings, len(tables) + 1)
         if table is None:
             index += 1

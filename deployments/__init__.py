@@ -1,0 +1,1 @@
+"""Prefect deployments of jixiao: `prefect.yaml` and the module that serves them (`serve.py`)."""

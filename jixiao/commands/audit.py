@@ -1,0 +1,63 @@
+"""`jixiao audit --year Y [--roster units.csv] [--out DIR] [--db PATH]`: the annual consistency audit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from jixiao.console import DbOption, fail, render_table, stderr_console, stdout_console
+
+
+def audit(
+    year: Annotated[int, typer.Option("--year", min=1949, max=2100, help="The fiscal year to audit.",
+                                      show_default=False)],
+    roster: Annotated[Path | None, typer.Option(
+        "--roster", exists=True, dir_okay=False, show_default=False,
+        help="CSV of the units expected to report (unit_name[,province,city,county,first_year,last_year]); "
+             "replaces the roster table. Without it, the roster already loaded is used.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", file_okay=False, show_default=False,
+        help="Folder for audit-YEAR.html and data_docs/ (default: audit/ beside the warehouse).")] = None,
+    db: DbOption = None,
+    swing: Annotated[float, typer.Option(
+        "--swing", min=0.0, help="Flag a change of total expenditure against last year beyond this share.")] = 0.5,
+) -> None:
+    """Audit one fiscal year across reports: completeness against the roster, duplicates, swings,
+    execution-rate outliers, score inflation, early report dates, copied and foreign text, and the
+    Great Expectations suites. Writes audit_findings, the HTML report and GX Data Docs.
+
+    Exits 0 when the audit ran (findings or not), 1 when it could not run.
+    """
+    from jixiao.console import default_db
+
+    path = db or default_db()
+    if not path.is_file():
+        fail(f"no warehouse at {path}: run `jixiao ingest PATH...` first, or pass --db / set JIXIAO_DB.")
+    from flows.audit import audit_flow  # imports Prefect: slow, so only here
+    from tasks.audit.store import RosterError
+
+    try:
+        summary = audit_flow(year, db=str(path), roster=str(roster) if roster else None,
+                             out_dir=str(out) if out else None, swing_threshold=swing)
+    except RosterError as exc:
+        fail(f"roster: {exc}")
+    except Exception as exc:  # the run failed: say why (Prefect has logged the details)
+        fail(f"audit failed: {type(exc).__name__}: {exc}")
+    console = stdout_console()
+    console.print(f"Audit {year}: {summary['n_reports']} reports, {summary['n_findings']} findings "
+                  f"(run {summary['run_id']}).", highlight=False)
+    if summary["by_check"]:
+        rows = [[r["check"], r["zh_label"], r["severity"], r["count"]] for r in summary["by_check"]]
+        console.print(render_table(["check", "检查项", "severity", "findings"], rows))
+    console.print(f"HTML report: {summary['html_report']}", highlight=False, soft_wrap=True)
+    if summary["data_docs"]:
+        console.print(f"GX Data Docs: {summary['data_docs']}", highlight=False, soft_wrap=True)
+    stderr_console().print(
+        f'Details: jixiao sql "SELECT check_name, unit_name, file_name, message FROM v_audit_findings '
+        f'WHERE fiscal_year = {year}"', soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(audit)

@@ -1,0 +1,42 @@
+"""The annual consistency audit: cross-report checks over the warehouse, as pure steps (no Prefect).
+
+- `checks.py`: the group-by checks, one SQL file each in `sql/`, run in DuckDB.
+- `text.py`: copied paragraphs (MinHash LSH) and text that speaks as another kind of unit.
+- `store.py`: the roster, audit runs and audit findings in the warehouse.
+- `report.py`: the self-contained HTML audit report (inline SVG charts, `templates/`).
+The Great Expectations suites live in `expectations/audit/`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class AuditFinding:
+    """One problem found by the audit: about a report (doc_sha256) or a unit that did not report."""
+
+    check_name: str
+    severity: str  # 'error' | 'warning'
+    message: str
+    doc_sha256: str | None = None
+    unit_name: str | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditThresholds:
+    """When a cross-report difference becomes a finding."""
+
+    swing_threshold: float = 0.5  # |this year / last year - 1| of final total expenditure
+    outlier_z: float = 3.5  # robust z-score of the execution rate
+    outlier_floor_pct: float = 5.0  # floor of the robust scale, in percentage points
+    outlier_min_reports: int = 5  # fewer reports in the year: no distribution to stand out from
+    inflation_min_score: float = 95.0
+    copy_similarity: float = 0.8  # Jaccard similarity of paragraph shingles
+    copy_min_chars: int = 40  # shorter paragraphs (headings, one-line figures) are not compared
+    boilerplate_min_units: int = 5  # a paragraph in this many units' reports is a shared template
+
+
+DEFAULT_THRESHOLDS = AuditThresholds()
