@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 # (province, city, county): places whose names the gazetteer resolves (they come from the samples).
 REGIONS: list[tuple[str, str, str | None]] = [
@@ -129,9 +130,14 @@ class Writer:
         else:
             number = f"{cents / CENTS:,.2f}" if separators is not False else f"{cents / CENTS:.2f}"
         text = f"{number}{unit}"
+        # The amount's truth is the figure as written (rounding to the written decimals changes it);
+        # findings are derived from the intended cents, which agree with it within its precision.
+        per_unit = {"亿元": 10_000 * WAN, "万元": WAN}.get(unit, CENTS)
+        written_cents = int(Decimal(number.replace(",", "")) * per_unit)
         # A figure restated with the same value is one fact (the extractor keeps one), not two.
         if record and cents not in self.stated.get((concept, basis), []):
-            self.amounts.append({"concept": concept, "basis": basis, "value_yuan": cents / CENTS, "as_written": text})
+            self.amounts.append({"concept": concept, "basis": basis, "value_yuan": written_cents / CENTS,
+                                 "as_written": text})
         if record:
             self.stated.setdefault((concept, basis), []).append(cents)
         return text

@@ -77,7 +77,7 @@ def test_one_file_that_breaks_processing_does_not_stop_the_others(
     assert processed[1].document.sha256 == _sha256(report_folder / "b_jiaoyu.txt")
 
 
-def test_a_file_over_the_size_limit_is_rejected_with_the_limit_and_not_archived(tmp_path: Path) -> None:
+def test_a_file_over_the_size_limit_is_rejected_with_the_limit_and_still_archived(tmp_path: Path) -> None:
     big = tmp_path / "big.txt"
     big.write_bytes(b"x" * 5000)
 
@@ -86,7 +86,7 @@ def test_a_file_over_the_size_limit_is_rejected_with_the_limit_and_not_archived(
     assert item.reject_reason == "file is 5,000 bytes, over the limit of 1,000 (JIXIAO_MAX_FILE_BYTES)"
     assert item.document.size == 5000
     assert item.document.sha256 == _sha256(big)
-    assert not (tmp_path / "archive").exists()
+    assert archived_path(tmp_path / "archive", _sha256(big)).read_bytes() == big.read_bytes()
 
 
 def test_a_vanished_file_is_rejected_not_retried(tmp_path: Path) -> None:
