@@ -16,6 +16,7 @@ import re
 from collections import Counter
 from functools import cache
 
+from tasks.extract.gazetteer import fast_place
 from tasks.extract.numbers import NumberFormatError, parse_chinese
 
 _NAME_LINE = re.compile(r"(?:部门|单位|项目)?(?:\(单位\))?(?:名称|单位)\s?[:]\s?(?P<name>[^\n:]{2,40})")
@@ -105,6 +106,9 @@ def region(unit: str | None, text: str) -> dict[str, str | None]:
 
 @cache
 def _parse_location(candidate: str) -> dict[str, str | None]:
+    place = fast_place(candidate)
+    if place is not None:
+        return {"province": place[0], "city": place[1], "county": place[2]}
     with contextlib.redirect_stdout(io.StringIO()):
         parsed = _jionlp().parse_location(candidate)
     county = parsed.get("county")
