@@ -15,6 +15,7 @@ so memory stays flat and the warehouse is the same whatever ran the batches.
 from __future__ import annotations
 
 import hashlib
+import os
 import traceback
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
@@ -75,6 +76,8 @@ def read_and_process_batch(
         else:
             readable.append((len(slots), path, outcome))
             slots.append(None)
+    # The archive is made durable once per batch, before the batch's facts can be committed.
+    os.sync()
     # One validation pass for the whole batch: per-report pandas overhead would dominate otherwise.
     processed = (processor or process_batch)([(path, data) for _, path, data in readable])
     for (index, _, _), item in zip(readable, processed, strict=True):
@@ -99,7 +102,8 @@ def _read_one(path: str, archive_dir: Path, max_file_bytes: int, raise_transient
             path, b"", f"file is {size:,} bytes, over the limit of {max_file_bytes:,} (JIXIAO_MAX_FILE_BYTES)",
             sha256=sha256, size=size,
         )
-    archive_bytes(archive_dir, sha256, data)  # before processing: the raw bytes are kept whatever happens
+    # before processing: the raw bytes are kept whatever happens (synced once per batch, see above)
+    archive_bytes(archive_dir, sha256, data, durable=False)
     return data
 
 

@@ -23,8 +23,12 @@ def archived_path(archive_dir: Path, sha256: str) -> Path:
     return archive_dir / sha256[:2] / sha256
 
 
-def archive_bytes(archive_dir: Path, sha256: str, data: bytes) -> Path:
-    """Store `data` under its sha256, atomically; a no-op when it is already there. Returns the path."""
+def archive_bytes(archive_dir: Path, sha256: str, data: bytes, *, durable: bool = True) -> Path:
+    """Store `data` under its sha256, atomically; a no-op when it is already there. Returns the path.
+
+    `durable=False` skips the per-file fsync for a caller that syncs a whole batch at once (the
+    ingest flow does, before it commits the batch), which saves a disk flush per file.
+    """
     target = archived_path(archive_dir, sha256)
     if target.exists():
         return target
@@ -40,7 +44,8 @@ def archive_bytes(archive_dir: Path, sha256: str, data: bytes) -> Path:
         with os.fdopen(handle, "wb") as temp_file:
             temp_file.write(data)
             temp_file.flush()
-            os.fsync(temp_file.fileno())
+            if durable:
+                os.fsync(temp_file.fileno())
         os.chmod(temp_name, 0o444)  # archived bytes are never edited
         os.replace(temp_name, target)
     except BaseException:
