@@ -37,8 +37,8 @@ from jixiao.settings import Settings
 from jixiao.summary import artifact_rows
 from tasks.archive import archive_bytes, archive_file
 from tasks.load import finish_run, load_batch, start_run
-from tasks.models import Document, Processed
-from tasks.pipeline import process_batch
+from tasks.models import Processed
+from tasks.pipeline import process_batch, rejected
 from warehouse.db import connect
 
 READ_RETRIES = 2
@@ -90,15 +90,15 @@ def _read_one(path: str, archive_dir: Path, max_file_bytes: int, raise_transient
     try:
         data, sha256, size = _read_limited(Path(path), max_file_bytes)
     except _PERMANENT_IO_ERRORS as exc:
-        return _rejected(path, b"", f"cannot read the file: {exc.strerror or exc}")
+        return rejected(path, b"", f"cannot read the file: {exc.strerror or exc}")
     except OSError as exc:
         if raise_transient_io:
             raise
-        return _rejected(path, b"", f"reading failed after {READ_RETRIES} retries: {exc}")
+        return rejected(path, b"", f"reading failed after {READ_RETRIES} retries: {exc}")
     if data is None:
         # Too large to process, but its bytes are kept like every input's: streamed into the archive.
         sha256, size, _ = archive_file(archive_dir, Path(path))
-        return _rejected(
+        return rejected(
             path, b"", f"file is {size:,} bytes, over the limit of {max_file_bytes:,} (JIXIAO_MAX_FILE_BYTES)",
             sha256=sha256, size=size,
         )
@@ -120,18 +120,6 @@ def _read_limited(path: Path, limit: int) -> tuple[bytes | None, str, int]:
             digest.update(chunk)
             size += len(chunk)
         return None, digest.hexdigest(), size
-
-
-def _rejected(path: str, data: bytes, reason: str, *, sha256: str | None = None, size: int | None = None) -> Processed:
-    document = Document(
-        sha256=sha256 or hashlib.sha256(data).hexdigest(),
-        path=path,
-        format="unknown",
-        size=len(data) if size is None else size,
-        encoding=None,
-        text="",
-    )
-    return Processed(document=document, facts=None, reject_reason=reason)
 
 
 # --- progress, for the CLI's progress bar --------------------------------------------------------
@@ -331,7 +319,7 @@ def ingest_flow(paths: list[str], db: str | None = None, batch_size: int | None 
                 logger.info("batch %d/%d: %d loaded, %d rejected, %d unchanged",
                             number, len(batches), stats.loaded, stats.rejected, stats.unchanged)
             if refused_links:  # links out of the input folder: never read, counted as rejected
-                refused = [_rejected(str(path), b"", reason) for path, reason in refused_links]
+                refused = [rejected(str(path), b"", reason) for path, reason in refused_links]
                 stats = load_batch(conn, run_id, refused)
                 tally.add_batch(refused, stats.outcomes)
                 tally.add_counts(stats.loaded, stats.rejected, stats.unchanged)

@@ -13,10 +13,14 @@ from tasks.read import ReadError, read_document
 from tasks.validate import validate_report, validate_reports
 
 
-def rejected(path: str, data: bytes, reason: str) -> Processed:
-    """A file that ends as rejected: its identity is kept so its bytes are archived and counted."""
-    document = Document(sha256=hashlib.sha256(data).hexdigest(), path=path, format="unknown",
-                        size=len(data), encoding=None, text="")
+def rejected(path: str, data: bytes, reason: str, *, sha256: str | None = None,
+             size: int | None = None) -> Processed:
+    """A file that ends as rejected: its identity is kept so its bytes are archived and counted.
+
+    `sha256`/`size` describe a file that was never held in memory whole (over the size limit).
+    """
+    document = Document(sha256=sha256 or hashlib.sha256(data).hexdigest(), path=path, format="unknown",
+                        size=len(data) if size is None else size, encoding=None, text="")
     return Processed(document=document, facts=None, reject_reason=reason)
 
 

@@ -28,11 +28,17 @@ class _Index:
 
 
 @cache
-def _index() -> _Index:
+def quiet_jionlp():  # noqa: ANN201 - the jionlp module
+    """jionlp, imported once; it prints a banner on import, and stdout is reserved for results."""
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         import jionlp
+    return jionlp
 
-        tree = jionlp.china_location_loader()
+
+@cache
+def _index() -> _Index:
+    with contextlib.redirect_stdout(io.StringIO()):
+        tree = quiet_jionlp().china_location_loader()
     provinces: dict[str, list[Place]] = {}
     cities: dict[str, list[Place]] = {}
     counties: dict[str, list[Place]] = {}

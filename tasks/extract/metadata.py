@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from functools import cache
 
-from tasks.extract.gazetteer import fast_place
+from tasks.extract.gazetteer import fast_place, quiet_jionlp
 from tasks.extract.numbers import NumberFormatError, parse_chinese
 
 _NAME_LINE = re.compile(r"(?:部门|单位|项目)?(?:\(单位\))?(?:名称|单位)\s?[:]\s?(?P<name>[^\n:]{2,40})")
@@ -84,14 +84,6 @@ def _signature(text: str) -> str | None:
     return None
 
 
-@cache
-def _jionlp():
-    # jionlp prints a banner on import; keep stdout clean for `jixiao extract --json`.
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        import jionlp
-    return jionlp
-
-
 def region(unit: str | None, text: str) -> dict[str, str | None]:
     empty: dict[str, str | None] = {"province": None, "city": None, "county": None}
     candidates = [unit or "", " ".join(title_lines(text)), text[:300]]
@@ -110,7 +102,7 @@ def _parse_location(candidate: str) -> dict[str, str | None]:
     if place is not None:
         return {"province": place[0], "city": place[1], "county": place[2]}
     with contextlib.redirect_stdout(io.StringIO()):
-        parsed = _jionlp().parse_location(candidate)
+        parsed = quiet_jionlp().parse_location(candidate)
     county = parsed.get("county")
     if county and county[-1] in _COUNTY_SUFFIXES:
         # The gazetteer lags behind renamings (凤翔县 -> 凤翔区); the report's own spelling wins.
