@@ -1,27 +1,26 @@
 """The ingest flow: report files on disk -> validated facts in the DuckDB warehouse.
 
 discover files -> cut into batches -> per batch ONE Prefect task (read bytes, archive them, read +
-extract + validate each file) -> the flow loads the batch in one transaction through its single
-writer connection (DuckDB allows one writer) -> one `runs` row and a summary artifact.
+extract + validate each file, turn the rows into Arrow tables) -> the flow loads the batch in one
+transaction through its single writer connection (DuckDB allows one writer) -> one `runs` row and a
+summary artifact.
 
 Prefect's overhead is per task run, so there is one task per batch, never one per document or
-figure. The batch work is a plain function (`read_and_process_batch`) the task only wraps. Batches run
-side by side (`flows/runners.py`): by default each task reads its files and hands the CPU-bound part
-to a process pool of one process per core; with `task_runner="dask"` the tasks run on Dask workers.
+figure. The batch work is a plain function (`tasks.batch.read_and_prepare_batch`) the task only
+wraps. Batches run side by side (`flows/runners.py`): by default each task hands its whole batch to a
+process pool of one process per core, so the flow's own process only inserts finished tables; with
+`task_runner="dask"` the tasks run on Dask workers.
 A bounded window of batches is in flight, and the flow loads them in order through its one writer,
 so memory stays flat and the warehouse is the same whatever ran the batches.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import traceback
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,94 +31,15 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import task_run as current_task_run
 
 from flows.discover import discover_inputs
-from flows.runners import TaskRunnerName, build_task_runner, default_workers, process_in_pool
+from flows.runners import TaskRunnerName, build_task_runner, default_workers, run_in_pool
 from jixiao.settings import Settings
 from jixiao.summary import artifact_rows
-from tasks.archive import archive_bytes, archive_file
-from tasks.load import finish_run, load_batch, start_run
-from tasks.models import Processed
-from tasks.pipeline import process_batch, rejected
+from tasks.batch import READ_RETRIES, read_and_prepare_batch
+from tasks.load import FileOutcome, PreparedBatch, finish_run, load_prepared, prepare_batch, start_run
+from tasks.pipeline import rejected
 from warehouse.db import connect
 
-READ_RETRIES = 2
 SUMMARY_ARTIFACT_KEY = "ingest-summary"
-_HASH_CHUNK = 1 << 20
-# Errors that a retry cannot cure: the file is gone, forbidden, or not a file. Any other OSError
-# (EIO, a stale network mount, a timeout) is taken as transient and retried.
-_PERMANENT_IO_ERRORS = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
-
-
-# --- the batch work: plain functions, no Prefect -------------------------------------------------
-
-
-BatchProcessor = Callable[[Sequence[tuple[str, bytes]]], list[Processed]]
-
-
-def read_and_process_batch(
-    paths: list[str], archive_dir: Path, max_file_bytes: int, *, raise_transient_io: bool = False,
-    processor: BatchProcessor | None = None,
-) -> list[Processed]:
-    """Read, archive and process each file; one Processed per path, in order.
-
-    A file that cannot be read or processed becomes a rejection with its reason, so one bad file
-    never stops the others. Transient IO errors are raised when `raise_transient_io` (so the
-    caller can retry the batch) and become rejections otherwise. `processor` does the CPU-bound
-    read+extract+validate of the files' bytes (default: `process_batch`, here; the flow passes one
-    that runs it in a worker process).
-    """
-    slots: list[Processed | None] = []
-    readable: list[tuple[int, str, bytes]] = []
-    for path in paths:
-        outcome = _read_one(path, archive_dir, max_file_bytes, raise_transient_io)
-        if isinstance(outcome, Processed):
-            slots.append(outcome)
-        else:
-            readable.append((len(slots), path, outcome))
-            slots.append(None)
-    # The archive is made durable once per batch, before the batch's facts can be committed.
-    os.sync()
-    # One validation pass for the whole batch: per-report pandas overhead would dominate otherwise.
-    processed = (processor or process_batch)([(path, data) for _, path, data in readable])
-    for (index, _, _), item in zip(readable, processed, strict=True):
-        slots[index] = item
-    return [item for item in slots if item is not None]
-
-
-def _read_one(path: str, archive_dir: Path, max_file_bytes: int, raise_transient_io: bool) -> Processed | bytes:
-    """The file's bytes (archived), or a rejection when it cannot be read or is too large."""
-    try:
-        data, sha256, size = _read_limited(Path(path), max_file_bytes)
-    except _PERMANENT_IO_ERRORS as exc:
-        return rejected(path, b"", f"cannot read the file: {exc.strerror or exc}")
-    except OSError as exc:
-        if raise_transient_io:
-            raise
-        return rejected(path, b"", f"reading failed after {READ_RETRIES} retries: {exc}")
-    if data is None:
-        # Too large to process, but its bytes are kept like every input's: streamed into the archive.
-        sha256, size, _ = archive_file(archive_dir, Path(path))
-        return rejected(
-            path, b"", f"file is {size:,} bytes, over the limit of {max_file_bytes:,} (JIXIAO_MAX_FILE_BYTES)",
-            sha256=sha256, size=size,
-        )
-    # before processing: the raw bytes are kept whatever happens (synced once per batch, see above)
-    archive_bytes(archive_dir, sha256, data, durable=False)
-    return data
-
-
-def _read_limited(path: Path, limit: int) -> tuple[bytes | None, str, int]:
-    """(bytes, sha256, size); bytes is None when the file is over `limit`: it is then only hashed,
-    chunk by chunk, never held whole in memory."""
-    with path.open("rb") as handle:
-        data = handle.read(limit + 1)
-        if len(data) <= limit:
-            return data, hashlib.sha256(data).hexdigest(), len(data)
-        digest = hashlib.sha256(data)
-        size = len(data)
-        while chunk := handle.read(_HASH_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-        return None, digest.hexdigest(), size
 
 
 # --- progress, for the CLI's progress bar --------------------------------------------------------
@@ -172,20 +92,20 @@ class RunTally:
     findings: Counter[tuple[str, str]] = field(default_factory=Counter)
     report_status: Counter[str] = field(default_factory=Counter)
 
-    def add_batch(self, processed: list[Processed], outcomes: list[tuple[str, str, str, str | None]]) -> None:
-        facts_by_path = {item.document.path: item.facts for item in processed}
-        self.files_seen += len(processed)
-        for path, _sha256, outcome, reason in outcomes:
+    def add_batch(self, batch: PreparedBatch, outcomes: list[FileOutcome]) -> None:
+        loaded_documents = batch.finding_summary()
+        self.files_seen += len(batch)
+        for path, sha256, outcome, reason in outcomes:
             if outcome == "rejected":
                 self.rejections.append({"path": path, "reason": reason or "no reason given"})
                 continue
-            facts = facts_by_path.get(path)
-            if facts is None:
+            if sha256 not in loaded_documents:
                 continue
             # Findings of every accepted document, loaded now or unchanged since an earlier run: a
             # re-run reports the same picture of the warehouse, not an empty one.
-            self.findings.update((finding.rule, finding.severity) for finding in facts.findings)
-            self.report_status[facts.status] += 1
+            status, findings = loaded_documents[sha256]
+            self.findings.update(findings)
+            self.report_status[status] += 1
 
     def add_counts(self, loaded: int, rejected: int, unchanged: int) -> None:
         self.loaded += loaded
@@ -234,18 +154,29 @@ class RunTally:
     cache_policy=NO_CACHE,  # every run reads the files afresh; nothing of ours is cached by Prefect
     persist_result=False,  # batches hold whole texts: keep them out of Prefect's result storage
 )
-def process_batch_task(paths: list[str], archive_dir: Path, max_file_bytes: int, pool_workers: int = 1) -> list[Processed]:
+def process_batch_task(paths: list[str], archive_dir: Path, max_file_bytes: int,
+                       pool_workers: int = 1) -> PreparedBatch:
     # Transient IO errors fail the attempt so Prefect retries it; the last attempt turns them into
     # rejections instead, so a flaky disk costs a few files, not the run.
     last_attempt = (current_task_run.run_count or 1) > READ_RETRIES
-    # Reading stays in this process (IO); the CPU-bound rest goes to the pool when there is one.
-    processor = partial(process_in_pool, pool_workers) if pool_workers > 1 else None
-    return read_and_process_batch(paths, archive_dir, max_file_bytes, raise_transient_io=not last_attempt,
-                                  processor=processor)
+    # The whole batch (reading included) runs in a pool process when there is a pool: this process
+    # keeps the CPU for inserting, and gets back Arrow tables rather than Python objects.
+    return run_in_pool(pool_workers, read_and_prepare_batch, paths, archive_dir, max_file_bytes,
+                       raise_transient_io=not last_attempt)
 
 
-def _batches(items: list[str], size: int) -> list[list[str]]:
-    return [items[start:start + size] for start in range(0, len(items), size)]
+def _batches(items: list[str], size: int, workers: int) -> list[list[str]]:
+    """Batches of at most `size` items, as many as a multiple of `workers` and of even size, so no
+    worker idles while another finishes one more batch (a small run is spread over every core)."""
+    if not items:
+        return []
+    count = -(-len(items) // size)
+    count = min(len(items), -(-count // workers) * workers)
+    base, extra = divmod(len(items), count)
+    bounds = [0]
+    for number in range(count):
+        bounds.append(bounds[-1] + base + (number < extra))
+    return [items[start:end] for start, end in zip(bounds, bounds[1:], strict=False)]
 
 
 def _settings(db: str | None, batch_size: int | None) -> Settings:
@@ -282,7 +213,7 @@ def ingest_flow(paths: list[str], db: str | None = None, batch_size: int | None 
     settings = _settings(db, batch_size)
     discovered, refused_links = discover_inputs(paths)
     files = [str(path) for path in discovered]
-    batches = _batches(files, settings.batch_size)
+    batches = _batches(files, settings.batch_size, workers)
     progress = IngestProgress(files_total=len(files), batches_total=len(batches))
     _notify(progress)
     logger.info("%d files in %d batches -> %s", len(files), len(batches), settings.db)
@@ -304,11 +235,11 @@ def ingest_flow(paths: list[str], db: str | None = None, batch_size: int | None 
             # memory holds `window` batches at most, whatever the size of the run.
             in_flight = deque(submit(number) for number in range(1, min(window, len(batches)) + 1))
             for number in range(1, len(batches) + 1):
-                processed = in_flight.popleft().result()
+                prepared = in_flight.popleft().result()
                 if number + len(in_flight) < len(batches):
                     in_flight.append(submit(number + len(in_flight) + 1))
-                stats = load_batch(conn, run_id, processed)
-                tally.add_batch(processed, stats.outcomes)
+                stats = load_prepared(conn, run_id, prepared)
+                tally.add_batch(prepared, stats.outcomes)
                 tally.add_counts(stats.loaded, stats.rejected, stats.unchanged)
                 progress = IngestProgress(
                     files_total=len(files), batches_total=len(batches),
@@ -319,8 +250,8 @@ def ingest_flow(paths: list[str], db: str | None = None, batch_size: int | None 
                 logger.info("batch %d/%d: %d loaded, %d rejected, %d unchanged",
                             number, len(batches), stats.loaded, stats.rejected, stats.unchanged)
             if refused_links:  # links out of the input folder: never read, counted as rejected
-                refused = [rejected(str(path), b"", reason) for path, reason in refused_links]
-                stats = load_batch(conn, run_id, refused)
+                refused = prepare_batch([rejected(str(path), b"", reason) for path, reason in refused_links])
+                stats = load_prepared(conn, run_id, refused)
                 tally.add_batch(refused, stats.outcomes)
                 tally.add_counts(stats.loaded, stats.rejected, stats.unchanged)
             tally.check_balanced(len(files) + len(refused_links))

@@ -1,8 +1,8 @@
 """Where the batch work of a flow runs: a local process pool (default) or a Dask cluster.
 
-- "process" (default): Prefect's thread-pool task runner runs one task per batch; each task reads its
-  files (IO, in the flow's process) and hands the CPU-bound read+extract+validate to a process pool of
-  `workers` processes (default: every core). Threads alone would share one interpreter lock.
+- "process" (default): Prefect's thread-pool task runner runs one task per batch; each task hands its
+  batch (read, archive, extract, validate, tables) to a process pool of `workers` processes (default:
+  every core) and waits. Threads alone would share one interpreter lock.
 - "dask": prefect-dask's DaskTaskRunner; each batch task runs whole on a Dask worker process, on a
   LocalCluster of `workers` single-threaded processes or on the scheduler at `dask_address`.
 
@@ -15,16 +15,14 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from functools import cache
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-from tasks.models import Processed
-from tasks.pipeline import process_batch
-
+T = TypeVar("T")
 TaskRunnerName = Literal["process", "dask"]
 TASK_RUNNERS: tuple[str, ...] = ("process", "dask")
 
@@ -37,24 +35,33 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-@cache
+_pools: dict[int, ProcessPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """One pool per worker count for the life of the process (starting workers costs imports).
 
+    The batch tasks of a run ask for it from several threads at once: the lock makes sure they all
+    get the same pool (two pools would run more processes than there are cores).
     forkserver, not fork: the flow's process runs Prefect's threads, and forking a threaded process can
     deadlock. The server imports the pipeline once; each worker forks from it ready to go."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["tasks.pipeline"])
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    atexit.register(pool.shutdown, cancel_futures=True)
-    return pool
+    with _pools_lock:
+        if workers not in _pools:
+            context = multiprocessing.get_context("forkserver")
+            # tasks.warmup runs the pipeline once in the server: workers fork with warm caches
+            context.set_forkserver_preload(["tasks.batch", "tasks.warmup"])
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            atexit.register(pool.shutdown, cancel_futures=True)
+            _pools[workers] = pool
+        return _pools[workers]
 
 
-def process_in_pool(workers: int, files: Sequence[tuple[str, bytes]]) -> list[Processed]:
-    """`process_batch` on one of the pool's processes; inline when there is a single worker."""
+def run_in_pool(workers: int, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """`function(*args, **kwargs)` on one of the pool's processes; inline when there is a single worker."""
     if workers <= 1:
-        return process_batch(files)
-    return process_pool(workers).submit(process_batch, list(files)).result()
+        return function(*args, **kwargs)
+    return process_pool(workers).submit(function, *args, **kwargs).result()
 
 
 def build_task_runner(name: TaskRunnerName, *, workers: int, dask_address: str | None = None) -> TaskRunner:

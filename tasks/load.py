@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tasks.frames import facts_to_frames
 from tasks.history import record_loaded
@@ -113,19 +114,71 @@ def finish_run(
         raise ValueError(f"no running run with run_id {run_id!r} (unknown, or already finished)")
 
 
-def load_batch(conn: duckdb.DuckDBPyConnection, run_id: str, batch: Sequence[Processed]) -> BatchStats:
-    """Write a batch of processed files in one transaction; report what happened to each file."""
+@dataclass(frozen=True, slots=True)
+class PreparedBatch:
+    """A batch of processed files as Arrow tables, ready for one transaction.
+
+    Built where the files were processed (a worker process), so the one writer only sorts out what
+    is new and inserts whole tables; Arrow tables also cross process boundaries far cheaper than the
+    Python objects they come from.
+    """
+
+    files: pa.Table  # one row per input file, in order (FILE_SCHEMA)
+    reports: pa.Table  # one row per distinct loaded document (REPORT_SCHEMA)
+    facts: dict[str, pa.Table]  # "amounts", "rates", "staff", "scores", keyed by doc_sha256
+    findings: pa.Table  # FINDING_SCHEMA
+
+    def __len__(self) -> int:
+        return self.files.num_rows
+
+    def finding_summary(self) -> dict[str, tuple[str, list[tuple[str, str]]]]:
+        """sha256 -> (report status, [(rule, severity), ...]) of every loaded document."""
+        summary = {sha: (status, []) for sha, status in zip(
+            self.reports["sha256"].to_pylist(), self.reports["status"].to_pylist(), strict=True)}
+        for sha, rule, severity in zip(self.findings["doc_sha256"].to_pylist(), self.findings["rule"].to_pylist(),
+                                       self.findings["severity"].to_pylist(), strict=True):
+            summary[sha][1].append((rule, severity))
+        return summary
+
+
+FILE_SCHEMA = pa.schema([field for field in DOCUMENT_SCHEMA if field.name != "load_seq"])
+
+
+def prepare_batch(batch: Sequence[Processed]) -> PreparedBatch:
+    """Processed files -> a PreparedBatch (pure: no database). Raises for a loaded file without facts."""
     for item in batch:
         if item.loaded and item.facts is None:
             raise ValueError(f"{item.document.path}: a loaded file must carry its facts")
+    files = pa.Table.from_pylist([_file_row(item) for item in batch], schema=FILE_SCHEMA)
+    # the same bytes twice in a batch are one document: their facts are written once
+    reports: dict[str, ReportFacts] = {}
+    for item in batch:
+        if item.loaded and item.facts is not None:
+            reports.setdefault(item.document.sha256, item.facts)
+    pairs = list(reports.items())
+    return PreparedBatch(
+        files=files,
+        reports=_reports_table(pairs),
+        facts={table: _arrow(frame) for table, frame in facts_to_frames(pairs).items()},
+        findings=_findings_table(pairs),
+    )
+
+
+def load_batch(conn: duckdb.DuckDBPyConnection, run_id: str, batch: Sequence[Processed]) -> BatchStats:
+    """Write a batch of processed files in one transaction; report what happened to each file."""
+    return load_prepared(conn, run_id, prepare_batch(batch))
+
+
+def load_prepared(conn: duckdb.DuckDBPyConnection, run_id: str, batch: PreparedBatch) -> BatchStats:
+    """Write a prepared batch in one transaction; report what happened to each file."""
     stats = BatchStats()
-    if not batch:
+    if not len(batch):
         return stats
     conn.execute("BEGIN TRANSACTION")
     try:
         _require_running(conn, run_id)
-        new_items = _sort_out(conn, batch, stats)
-        _write_new(conn, run_id, new_items)
+        new_rows = _sort_out(conn, batch.files, stats)
+        _write_new(conn, run_id, batch, new_rows)
         conn.execute("COMMIT")
     except BaseException:
         # The original error is what matters; a failing ROLLBACK must not hide it.
@@ -142,79 +195,85 @@ def _require_running(conn: duckdb.DuckDBPyConnection, run_id: str) -> None:
         raise ValueError(f"no running run with run_id {run_id!r}: call start_run first")
 
 
-def _sort_out(conn: duckdb.DuckDBPyConnection, batch: Sequence[Processed], stats: BatchStats) -> list[Processed]:
-    """Record each file's outcome in `stats`; return the files whose bytes are new to the warehouse."""
+def _sort_out(conn: duckdb.DuckDBPyConnection, files: pa.Table, stats: BatchStats) -> list[int]:
+    """Record each file's outcome in `stats`; return the rows of `files` whose bytes are new."""
+    shas, paths = files["sha256"].to_pylist(), files["path"].to_pylist()
+    statuses, reasons = files["status"].to_pylist(), files["reject_reason"].to_pylist()
     known = {
         sha: (path, status, reason)
         for sha, path, status, reason in conn.execute(
             "SELECT sha256, path, status, reject_reason FROM documents"
             " WHERE sha256 IN (SELECT unnest(?::VARCHAR[]))",
-            [[item.document.sha256 for item in batch]],
+            [shas],
         ).fetchall()
     }
     first_in_batch: dict[str, str] = {}
-    new_items: list[Processed] = []
-    for item in batch:
-        doc = item.document
-        retry = doc.sha256 in known and known[doc.sha256][1] == "rejected" and (
-            item.loaded or item.reject_reason != known[doc.sha256][2])
-        if doc.sha256 in known and not retry:
-            first_path, status, _ = known[doc.sha256]
-            reason = f"same bytes already in the warehouse ({status}, first seen as {first_path})"
-        elif doc.sha256 in first_in_batch:
-            reason = f"same bytes as {first_in_batch[doc.sha256]} earlier in this batch"
+    new_rows: list[int] = []
+    for row, (sha, path, status, reject_reason) in enumerate(zip(shas, paths, statuses, reasons, strict=True)):
+        loaded = status == "loaded"
+        retry = sha in known and known[sha][1] == "rejected" and (loaded or reject_reason != known[sha][2])
+        if sha in known and not retry:
+            first_path, known_status, _ = known[sha]
+            reason = f"same bytes already in the warehouse ({known_status}, first seen as {first_path})"
+        elif sha in first_in_batch:
+            reason = f"same bytes as {first_in_batch[sha]} earlier in this batch"
         else:
-            first_in_batch[doc.sha256] = doc.path
-            new_items.append(item)
-            if item.loaded:
+            first_in_batch[sha] = path
+            new_rows.append(row)
+            if loaded:
                 stats.loaded += 1
-                stats.outcomes.append(FileOutcome(doc.path, doc.sha256, "loaded", None))
+                stats.outcomes.append(FileOutcome(path, sha, "loaded", None))
             else:
                 stats.rejected += 1
-                stats.outcomes.append(FileOutcome(doc.path, doc.sha256, "rejected", item.reject_reason))
+                stats.outcomes.append(FileOutcome(path, sha, "rejected", reject_reason))
             continue
         stats.unchanged += 1
-        stats.outcomes.append(FileOutcome(doc.path, doc.sha256, "unchanged", reason))
-    return new_items
+        stats.outcomes.append(FileOutcome(path, sha, "unchanged", reason))
+    return new_rows
 
 
-def _write_new(conn: duckdb.DuckDBPyConnection, run_id: str, new_items: list[Processed]) -> None:
-    if not new_items:
+def _write_new(conn: duckdb.DuckDBPyConnection, run_id: str, batch: PreparedBatch, new_rows: list[int]) -> None:
+    if not new_rows:
         return
+    new = batch.files.take(new_rows)
     [[known]] = conn.execute(
         "SELECT list(sha256) FROM documents WHERE sha256 IN (SELECT unnest(?::VARCHAR[]))",
-        [[item.document.sha256 for item in new_items]],
+        [new["sha256"].to_pylist()],
     ).fetchall()
     retried = set(known or [])
     # A file rejected before (an unreadable encoding, a reader bug since fixed) that now reads
     # differently is processed again: its documents row is brought up to date, its version kept.
-    for item in new_items:
-        if item.document.sha256 in retried:
-            doc = item.document
+    for doc in new.to_pylist():
+        if doc["sha256"] in retried:
             conn.execute(
                 "UPDATE documents SET status = ?, reject_reason = ?, format = ?, encoding = ?,"
                 " canonical_text = ?, loaded_at = now() WHERE sha256 = ?",
-                ["loaded" if item.loaded else "rejected", item.reject_reason, doc.format, doc.encoding,
-                 doc.text or None, doc.sha256],
+                [doc["status"], doc["reject_reason"], doc["format"], doc["encoding"], doc["canonical_text"],
+                 doc["sha256"]],
             )
-    fresh = [item for item in new_items if item.document.sha256 not in retried]
+    fresh = new.filter(pc.invert(pc.is_in(new["sha256"], value_set=pa.array(sorted(retried), pa.string()))))
     # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and blocks the connection.
     [(last_seq,)] = conn.execute("SELECT coalesce(max(load_seq), 0) FROM documents").fetchall()
-    if fresh:
-        _insert_frame(
-            conn, "documents", _documents_table(fresh, first_seq=last_seq + 1),
-            extra_columns={"first_run_id": "?", "loaded_at": "now()"}, params=[run_id],
-        )
-    reports = [(item.document.sha256, item.facts) for item in new_items
-               if item.loaded and item.facts is not None]
-    if not reports:
+    if fresh.num_rows:
+        load_seq = pa.array(range(last_seq + 1, last_seq + 1 + fresh.num_rows), pa.int64())
+        _insert_frame(conn, "documents", fresh.append_column("load_seq", load_seq),
+                      extra_columns={"first_run_id": "?", "loaded_at": "now()"}, params=[run_id])
+    loaded = new.filter(pc.equal(new["status"], "loaded"))["sha256"]
+    if not len(loaded):
         return
-    _insert_frame(conn, "reports", _reports_table(reports))
-    for table, frame in facts_to_frames(reports).items():
-        _insert_frame(conn, table, frame)
-    _insert_frame(conn, "findings", _findings_table(reports), extra_columns={"run_id": "?"}, params=[run_id])
+
+    def only_loaded(table: pa.Table, key: str) -> pa.Table:
+        if not table.num_rows:
+            return table
+        return table.filter(pc.is_in(table[key], value_set=loaded.combine_chunks()))
+
+    _insert_frame(conn, "reports", only_loaded(batch.reports, "sha256"))
+    for table, frame in batch.facts.items():
+        _insert_frame(conn, table, only_loaded(frame, "doc_sha256"))
+    _insert_frame(conn, "findings", only_loaded(batch.findings, "doc_sha256"), extra_columns={"run_id": "?"},
+                  params=[run_id])
     # Findings history: everything a newly loaded report carries is raised by this run.
-    record_loaded(conn, run_id, [sha for sha, _ in reports])
+    record_loaded(conn, run_id, loaded.to_pylist())
 
 
 def insert_fact_rows(conn: duckdb.DuckDBPyConnection, reports: list[tuple[str, ReportFacts]]) -> None:
@@ -247,23 +306,27 @@ def _insert_frame(
         conn.unregister(source)
 
 
-def _documents_table(items: list[Processed], *, first_seq: int) -> pa.Table:
-    rows = [
-        {
-            "sha256": item.document.sha256,
-            "path": item.document.path,
-            "file_name": PurePath(item.document.path).name,
-            "format": item.document.format,
-            "encoding": item.document.encoding,
-            "size_bytes": item.document.size,
-            "status": "loaded" if item.loaded else "rejected",
-            "reject_reason": item.reject_reason,
-            "canonical_text": item.document.text or None,
-            "load_seq": first_seq + offset,
-        }
-        for offset, item in enumerate(items)
-    ]
-    return pa.Table.from_pylist(rows, schema=DOCUMENT_SCHEMA)
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    """A fact frame as an Arrow table; a column with no value at all is typed as text, not null."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for index, column in enumerate(table.schema):
+        if pa.types.is_null(column.type):
+            table = table.set_column(index, column.name, table.column(index).cast(pa.string()))
+    return table
+
+
+def _file_row(item: Processed) -> dict[str, Any]:
+    return {
+        "sha256": item.document.sha256,
+        "path": item.document.path,
+        "file_name": PurePath(item.document.path).name,
+        "format": item.document.format,
+        "encoding": item.document.encoding,
+        "size_bytes": item.document.size,
+        "status": "loaded" if item.loaded else "rejected",
+        "reject_reason": item.reject_reason,
+        "canonical_text": item.document.text or None,
+    }
 
 
 def _reports_table(reports: list[tuple[str, ReportFacts]]) -> pa.Table:

@@ -21,3 +21,7 @@ def test_bench_runs_at_a_tiny_n_and_reports_every_key(tmp_path: Path) -> None:
     assert result["fact_rows"] > 100  # the flow really loaded the generated reports
     assert len(result["example_query_ms"]) == 3
     assert all(result[key] > 0 for key in ISSUE_KEYS)
+    # revalidation and the audit ran over the whole warehouse, and revalidating changed nothing
+    assert result["revalidate_reports"] == result["e2e_loaded"] > 0
+    assert result["revalidate_changed_findings"] == 0
+    assert result["audit_years"] >= 1 and result["audit_s"] > 0

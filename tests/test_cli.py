@@ -213,12 +213,13 @@ def test_a_missing_input_path_is_a_usage_error(command: str, tmp_path: Path) -> 
 def test_ingest_prints_the_summary_and_an_example_query_that_works(report_folder: Path, tmp_path: Path) -> None:
     db = tmp_path / "jixiao.duckdb"
 
-    result = run_cli("ingest", str(report_folder), "--db", str(db), "--batch-size", "2")
+    result = run_cli("ingest", str(report_folder), "--db", str(db), "--batch-size", "2", "--workers", "2")
 
     assert result.exit_code == 0, result.output
     for expected in ("files seen: 5", "loaded: 3", "rejected: 2", "garbage.bin", "empty.txt", "jixiao sql"):
         assert expected in result.stdout
-    assert "batch 3/3: 5/5 files" in result.stderr  # plain progress lines: CliRunner is not a terminal
+    # 5 files in batches of at most 2, as many as a multiple of the 2 workers: 4 batches (2, 1, 1, 1)
+    assert "batch 4/4: 5/5 files" in result.stderr  # plain progress lines: CliRunner is not a terminal
     command = next(line for line in result.stdout.splitlines() if line.startswith("jixiao sql"))
     pasted = run_cli(*shlex.split(command)[1:])
     assert pasted.exit_code == 0, pasted.output

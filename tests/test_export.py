@@ -10,8 +10,8 @@ import duckdb
 import pyarrow.dataset as ds
 from typer.testing import CliRunner
 
-from flows.ingest import read_and_process_batch
 from jixiao.cli import app
+from tasks.batch import read_and_process_batch
 from tasks.load import load_batch, start_run
 from tests.shared import PROJECT_ROOT
 from warehouse.db import connect

@@ -14,9 +14,11 @@ import duckdb
 import pytest
 
 from flows import ingest
-from flows.ingest import RunTally, ingest_flow, progress_reported_to, read_and_process_batch
+from flows.ingest import RunTally, ingest_flow, progress_reported_to
+from tasks import batch as batch_work
 from tasks import pipeline
 from tasks.archive import archived_path
+from tasks.batch import read_and_process_batch
 
 READABLE_REPORTS = {"a_kexie.txt", "b_jiaoyu.txt", "c_weijian.txt"}  # see conftest.report_folder
 UNREADABLE_FILES = {"garbage.bin", "empty.txt"}
@@ -101,13 +103,27 @@ def test_transient_io_errors_are_raised_for_a_retry_and_become_rejections_on_the
     def flaky_read(path: Path, limit: int) -> Any:
         raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr(ingest, "_read_limited", flaky_read)
+    monkeypatch.setattr(batch_work, "_read_limited", flaky_read)
     paths = [str(report_folder / "a_kexie.txt")]
 
     with pytest.raises(OSError, match="Input/output error"):
         read_and_process_batch(paths, tmp_path / "archive", 1_000_000, raise_transient_io=True)
     (item,) = read_and_process_batch(paths, tmp_path / "archive", 1_000_000, raise_transient_io=False)
     assert item.reject_reason is not None and "Input/output error" in item.reject_reason
+
+
+@pytest.mark.parametrize(("n", "size", "workers"), [(10_000, 2000, 2), (16, 500, 2), (1, 500, 2), (3, 500, 4),
+                                                    (7, 2, 3), (100_001, 2000, 2), (0, 500, 2)])
+def test_batches_cover_every_file_once_and_keep_every_worker_busy(n: int, size: int, workers: int) -> None:
+    files = [f"f{i}.txt" for i in range(n)]
+
+    batches = ingest._batches(files, size, workers)
+
+    assert [name for batch in batches for name in batch] == files
+    assert all(0 < len(batch) <= size for batch in batches)
+    assert max(map(len, batches), default=0) - min(map(len, batches), default=0) <= 1  # even
+    if n >= workers:  # as many batches as workers at least, so none of them idles
+        assert len(batches) >= workers
 
 
 def test_the_tally_refuses_counts_that_do_not_add_up() -> None:
@@ -127,7 +143,7 @@ def test_ingest_counts_add_up_and_a_rerun_changes_nothing(report_folder: Path, t
     progress: list[ingest.IngestProgress] = []
 
     with progress_reported_to(progress.append):
-        first = ingest_flow([str(report_folder)], db=str(db), batch_size=2)
+        first = ingest_flow([str(report_folder)], db=str(db), batch_size=2, workers=2)
 
     assert (first["files_seen"], first["loaded"], first["rejected"], first["unchanged"]) == (5, 3, 2, 0)
     reasons = {Path(item["path"]).name: item["reason"] for item in first["rejections"]}
@@ -135,7 +151,8 @@ def test_ingest_counts_add_up_and_a_rerun_changes_nothing(report_folder: Path, t
     assert all(reason.strip() for reason in reasons.values())
     assert sum(first["report_status"].values()) == 3
     # 5 files in batches of 2: announced once, then one update per batch
-    assert [(p.batches_done, p.files_done) for p in progress] == [(0, 0), (1, 2), (2, 4), (3, 5)]
+    # 5 files, at most 2 per batch, a multiple of the 2 workers of even batches: 2, 1, 1, 1
+    assert [(p.batches_done, p.files_done) for p in progress] == [(0, 0), (1, 2), (2, 3), (3, 4), (4, 5)]
 
     archive = db.parent / "archive"
     seen = [p for p in report_folder.rglob("*") if p.is_file() and not p.name.startswith(".")]
@@ -179,7 +196,7 @@ def test_ingest_publishes_its_summary_as_a_table_artifact(report_folder: Path, t
 def test_a_transient_read_error_is_retried_by_the_task(
     report_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_read = ingest._read_limited
+    real_read = batch_work._read_limited
     failures_left = {"a_kexie.txt": 1}
 
     def flaky_read(path: Path, limit: int) -> Any:
@@ -188,10 +205,11 @@ def test_a_transient_read_error_is_retried_by_the_task(
             raise OSError(errno.EIO, "Input/output error")
         return real_read(path, limit)
 
-    monkeypatch.setattr(ingest, "_read_limited", flaky_read)
+    monkeypatch.setattr(batch_work, "_read_limited", flaky_read)
     monkeypatch.setattr(ingest.process_batch_task, "retry_delay_seconds", 0)
 
-    summary = ingest_flow([str(report_folder / "a_kexie.txt")], db=str(tmp_path / "jixiao.duckdb"))
+    summary = ingest_flow([str(report_folder / "a_kexie.txt")], db=str(tmp_path / "jixiao.duckdb"),
+                          workers=1)  # inline: the patched reader is not seen by pool processes
 
     assert failures_left["a_kexie.txt"] == 0
     assert (summary["loaded"], summary["rejected"]) == (1, 0)
@@ -202,16 +220,16 @@ def test_a_run_that_breaks_midway_is_recorded_as_failed(
     report_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = tmp_path / "jixiao.duckdb"
-    real_load_batch = ingest.load_batch
+    real_load = ingest.load_prepared
     calls = {"n": 0}
 
-    def load_batch(conn: Any, run_id: str, batch: Any) -> Any:
+    def load_prepared(conn: Any, run_id: str, batch: Any) -> Any:
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("disk full")
-        return real_load_batch(conn, run_id, batch)
+        return real_load(conn, run_id, batch)
 
-    monkeypatch.setattr(ingest, "load_batch", load_batch)
+    monkeypatch.setattr(ingest, "load_prepared", load_prepared)
 
     with pytest.raises(RuntimeError, match="disk full"):
         ingest_flow([str(report_folder)], db=str(db), batch_size=2)

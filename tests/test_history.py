@@ -7,8 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.ingest import read_and_process_batch
 from flows.revalidate import apply_findings, validate_batch
+from tasks.batch import read_and_process_batch
 from tasks.corrections import effective_frames
 from tasks.history import HistoryError, findings_diff, resolve_run
 from tasks.load import finish_run, load_batch, start_run

@@ -1,0 +1,23 @@
+"""Where batch work runs: one shared worker pool, whatever the number of threads asking for it."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from flows.runners import process_pool, run_in_pool
+
+
+def test_threads_asking_at_once_share_one_pool() -> None:
+    # The batch tasks of a run start together on Prefect's threads: two pools would mean more worker
+    # processes than cores.
+    with ThreadPoolExecutor(max_workers=8) as threads:
+        pools = list(threads.map(lambda _: process_pool(3), range(8)))
+
+    assert len({id(pool) for pool in pools}) == 1
+
+
+def test_work_runs_inline_with_one_worker_and_in_a_pool_process_otherwise() -> None:
+    import os
+
+    assert run_in_pool(1, os.getpid) == os.getpid()
+    assert run_in_pool(2, os.getpid) != os.getpid()
