@@ -6,7 +6,8 @@ For each N: generate a corpus, then measure (medians of --repeats runs; ratios w
 - end to end: the `ingest` flow (read, extract, validate, load) into a fresh warehouse, after one tiny
   run that pays the process's fixed start (Prefect's local server, the worker pool: `cold_start_s`);
 - naive: one Prefect task per document per step (bench/naive.py), at min(N, --naive-n) only;
-- validation: pandera + rules over the facts of min(N, 20000) reports, in one pass;
+- validation: pandera + rules + wording over every fact of the warehouse in one pass, and pandera's
+  pandas and polars backends compared on the same rows (bench/backends.py);
 - warehouse: rows loaded per second and the latency of the README's example queries;
 - revalidate: the `revalidate` flow over every report of the warehouse (facts read back, rules run,
   findings replaced, history written);
@@ -35,7 +36,6 @@ from typing import Any
 
 from bench.corpus import write_corpus
 
-VALIDATION_MAX_N = 20_000
 # The single-process loop only yields `extraction_speedup`: a sample this large measures its rate well
 # (at 100k the full loop alone would take ~5 minutes).
 BARE_SINGLE_MAX_N = 10_000
@@ -115,17 +115,28 @@ def _bare_parallel(paths: list[str], workers: int, pool: ProcessPoolExecutor) ->
     list(pool.map(_bare_chunk, [paths[i:i + chunk] for i in range(0, len(paths), chunk)]))
 
 
-def _validation(paths: list[str]) -> dict[str, float]:
-    from tasks.pipeline import read_and_extract
-    from tasks.validate import validate_reports
+def _validation(db: Path) -> dict[str, Any]:
+    """Every rule over every fact of the warehouse in one pass (schemas, comparisons, wording), and
+    pandera's two backends over the same rows (bench/backends.py)."""
+    import duckdb
 
-    facts = [item.facts for item in (read_and_extract(p, Path(p).read_bytes()) for p in paths) if item.facts]
-    n_facts = sum(len(f.amounts) + len(f.rates) + len(f.staff) + len(f.scores) for f in facts)
+    from bench.backends import compare_backends
+    from tasks.frames import AMOUNT_COLUMNS, RATE_COLUMNS, SCORE_COLUMNS, STAFF_COLUMNS
+    from tasks.validate import validate_frames
+
+    integers = {"span_start", "span_end", "decimals"}
+    columns = {"amounts": AMOUNT_COLUMNS, "rates": RATE_COLUMNS, "staff": STAFF_COLUMNS, "scores": SCORE_COLUMNS}
+    with duckdb.connect(str(db), read_only=True) as conn:
+        frames = {table: conn.sql("SELECT " + ", ".join(
+            f"CAST({c} AS BIGINT) AS {c}" if c in integers or (table == "staff" and c == "value") else c
+            for c in names) + f" FROM {table}").df() for table, names in columns.items()}
+    n_facts = sum(len(frame) for frame in frames.values())
     started = time.perf_counter()
-    validate_reports(facts)
+    findings = validate_frames(frames)
     elapsed = time.perf_counter() - started
-    return {"validation_reports": len(facts), "validation_facts": n_facts, "validation_s": round(elapsed, 2),
-            "validation_facts_per_s": round(n_facts / elapsed)}
+    return {"validation_reports": int(frames["amounts"]["doc_sha256"].nunique()), "validation_facts": n_facts,
+            "validation_findings": len(findings), "validation_s": round(elapsed, 2),
+            "validation_facts_per_s": round(n_facts / elapsed), **compare_backends(db)}
 
 
 def _revalidate_and_audit(db: Path, out: Path) -> dict[str, Any]:
@@ -210,6 +221,7 @@ def bench_one(n: int, *, repeats: int, workers: int, naive_n: int, seed: int, wo
     result["peak_rss_mib"] = round(rss.peak_bytes / 2**20)
     first_db = work / f"e2e-{n}-0" / "jixiao.duckdb"
     result.update(_warehouse(first_db, statistics.median(e2e_seconds)))
+    result.update(_validation(first_db))
     result.update(_revalidate_and_audit(first_db, work / f"audit-{n}"))
 
     naive_paths = paths[: min(n, naive_n)]
@@ -217,7 +229,6 @@ def bench_one(n: int, *, repeats: int, workers: int, naive_n: int, seed: int, wo
     result["naive_reports_per_s"], _ = _median_rate(
         len(naive_paths), 1, lambda: naive_flow(naive_paths, str(work / f"naive-{n}.duckdb")))
     result["ratio_vs_naive"] = e2e_rate / result["naive_reports_per_s"]
-    result.update(_validation(paths[:VALIDATION_MAX_N]))
     return {key: round(value, 3) if isinstance(value, float) else value for key, value in result.items()}
 
 

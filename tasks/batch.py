@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tasks.archive import archive_bytes, archive_file
 from tasks.load import PreparedBatch, prepare_batch
 from tasks.models import Processed
-from tasks.pipeline import process_batch, rejected
+from tasks.pipeline import FactFrames, process_batch_with_frames, rejected
 
 READ_RETRIES = 2
 _HASH_CHUNK = 1 << 20
@@ -24,20 +23,27 @@ _HASH_CHUNK = 1 << 20
 # (EIO, a stale network mount, a timeout) is taken as transient and retried.
 PERMANENT_IO_ERRORS = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
 
-BatchProcessor = Callable[[Sequence[tuple[str, bytes]]], list[Processed]]
-
-
-def read_and_process_batch(
-    paths: list[str], archive_dir: Path, max_file_bytes: int, *, raise_transient_io: bool = False,
-    processor: BatchProcessor | None = None,
-) -> list[Processed]:
+def read_and_process_batch(paths: list[str], archive_dir: Path, max_file_bytes: int, *,
+                           raise_transient_io: bool = False) -> list[Processed]:
     """Read, archive and process each file; one Processed per path, in order.
 
     A file that cannot be read or processed becomes a rejection with its reason, so one bad file
     never stops the others. Transient IO errors are raised when `raise_transient_io` (so the
-    caller can retry the batch) and become rejections otherwise. `processor` does the CPU-bound
-    read+extract+validate of the files' bytes (default: `process_batch`).
+    caller can retry the batch) and become rejections otherwise.
     """
+    return _read_and_process(paths, archive_dir, max_file_bytes, raise_transient_io)[0]
+
+
+def read_and_prepare_batch(paths: list[str], archive_dir: Path, max_file_bytes: int, *,
+                           raise_transient_io: bool = False) -> PreparedBatch:
+    """`read_and_process_batch`, then its rows as Arrow tables ready for `tasks.load.load_prepared`
+    (the fact frames validation built are reused, not built twice)."""
+    processed, frames = _read_and_process(paths, archive_dir, max_file_bytes, raise_transient_io)
+    return prepare_batch(processed, frames=frames)
+
+
+def _read_and_process(paths: list[str], archive_dir: Path, max_file_bytes: int,
+                      raise_transient_io: bool) -> tuple[list[Processed], FactFrames | None]:
     slots: list[Processed | None] = []
     readable: list[tuple[int, str, bytes]] = []
     for path in paths:
@@ -50,17 +56,10 @@ def read_and_process_batch(
     # The archive is made durable once per batch, before the batch's facts can be committed.
     os.sync()
     # One validation pass for the whole batch: per-report pandas overhead would dominate otherwise.
-    processed = (processor or process_batch)([(path, data) for _, path, data in readable])
+    processed, frames = process_batch_with_frames([(path, data) for _, path, data in readable])
     for (index, _, _), item in zip(readable, processed, strict=True):
         slots[index] = item
-    return [item for item in slots if item is not None]
-
-
-def read_and_prepare_batch(paths: list[str], archive_dir: Path, max_file_bytes: int, *,
-                           raise_transient_io: bool = False) -> PreparedBatch:
-    """`read_and_process_batch`, then its rows as Arrow tables ready for `tasks.load.load_prepared`."""
-    return prepare_batch(read_and_process_batch(paths, archive_dir, max_file_bytes,
-                                                raise_transient_io=raise_transient_io))
+    return [item for item in slots if item is not None], frames
 
 
 def _read_one(path: str, archive_dir: Path, max_file_bytes: int, raise_transient_io: bool) -> Processed | bytes:

@@ -144,8 +144,11 @@ class PreparedBatch:
 FILE_SCHEMA = pa.schema([field for field in DOCUMENT_SCHEMA if field.name != "load_seq"])
 
 
-def prepare_batch(batch: Sequence[Processed]) -> PreparedBatch:
-    """Processed files -> a PreparedBatch (pure: no database). Raises for a loaded file without facts."""
+def prepare_batch(batch: Sequence[Processed], frames: dict[str, pd.DataFrame] | None = None) -> PreparedBatch:
+    """Processed files -> a PreparedBatch (pure: no database). Raises for a loaded file without facts.
+
+    `frames`: the fact frames of exactly the batch's loaded documents keyed by sha256, when the caller
+    has them already (validation builds them)."""
     for item in batch:
         if item.loaded and item.facts is None:
             raise ValueError(f"{item.document.path}: a loaded file must carry its facts")
@@ -159,7 +162,7 @@ def prepare_batch(batch: Sequence[Processed]) -> PreparedBatch:
     return PreparedBatch(
         files=files,
         reports=_reports_table(pairs),
-        facts={table: _arrow(frame) for table, frame in facts_to_frames(pairs).items()},
+        facts={table: _arrow(frame) for table, frame in (frames or facts_to_frames(pairs)).items()},
         findings=_findings_table(pairs),
     )
 

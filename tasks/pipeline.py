@@ -6,11 +6,15 @@ import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from expectations.schemas import RULE_BY_NAME, FactContractError
 from tasks.extract import extract_report
 from tasks.models import Document, Finding, Processed, ReportFacts, report_status
 from tasks.read import ReadError, read_document
 from tasks.validate import validate_report, validate_reports
+
+FactFrames = dict[str, pd.DataFrame]
 
 
 def rejected(path: str, data: bytes, reason: str, *, sha256: str | None = None,
@@ -44,11 +48,28 @@ def process_batch(files: Sequence[tuple[str, bytes]]) -> list[Processed]:
     Never raises for one odd file: a failure is pinned on the file that caused it, which ends as
     rejected with the reason, and the others go on.
     """
+    return process_batch_with_frames(files)[0]
+
+
+def process_batch_with_frames(files: Sequence[tuple[str, bytes]]) -> tuple[list[Processed], FactFrames | None]:
+    """`process_batch`, and the fact frames validation built (keyed by sha256, one report per distinct
+    bytes) so loading can reuse them; None when the batch had to be validated report by report."""
     items = [_isolated(path, data) for path, data in files]
     extracted = [item for item in items if item.facts is not None]
+    # the same bytes twice in a batch are one report: validated once, findings shared
+    distinct: dict[str, Processed] = {}
+    for item in extracted:
+        distinct.setdefault(item.document.sha256, item)
+    firsts = list(distinct.values())
+    frames: FactFrames | None = None
     try:
-        validate_reports([item.facts for item in extracted])
+        frames = validate_reports([item.facts for item in firsts], keys=[item.document.sha256 for item in firsts])
+        for item in extracted:
+            first = distinct[item.document.sha256]
+            if item is not first:
+                item.facts.findings, item.facts.status = list(first.facts.findings), first.facts.status
     except Exception:  # noqa: BLE001 - find the report that breaks it, keep the others
+        frames = None
         for item in extracted:
             try:
                 validate_report(item.facts)
@@ -59,7 +80,7 @@ def process_batch(files: Sequence[tuple[str, bytes]]) -> list[Processed]:
     for item in extracted:
         if item.facts is not None:
             _flag_no_figures(item.facts)
-    return items
+    return items, frames
 
 
 def _flag_no_figures(facts: ReportFacts) -> None:

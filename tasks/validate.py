@@ -52,14 +52,16 @@ def validate_report(facts: ReportFacts) -> list[Finding]:
     return findings
 
 
-def validate_reports(reports: list[ReportFacts]) -> None:
+def validate_reports(reports: list[ReportFacts], keys: list[str] | None = None) -> dict[str, pd.DataFrame]:
     """`validate_report` for many reports in one pass over their frames: the batch path of the flow.
 
     Per-call pandas/pandera overhead is tens of milliseconds, so one call per batch instead of one
-    per report is what keeps validation at seconds for 100k reports.
+    per report is what keeps validation at seconds for 100k reports. `keys` (distinct; default the
+    reports' positions) name the reports in the fact frames, which are returned for reuse.
     """
-    keys = [str(i) for i in range(len(reports))]
-    table = validate_frames(facts_to_frames(zip(keys, reports, strict=True)))
+    keys = keys or [str(i) for i in range(len(reports))]
+    frames = facts_to_frames(zip(keys, reports, strict=True))
+    table = validate_frames(frames)
     grouped: dict[str, list[Finding]] = defaultdict(list)
     for key, rule, severity, message, fact_ids in table[
         ["doc_sha256", "rule", "severity", "message", "fact_ids"]
@@ -68,6 +70,7 @@ def validate_reports(reports: list[ReportFacts]) -> None:
     for key, facts in zip(keys, reports, strict=True):
         facts.findings = grouped.get(key, [])
         facts.status = report_status(facts.findings)
+    return frames
 
 
 def validate_frames(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -80,10 +80,7 @@ def copied_paragraphs(
     for number, item in enumerate(items):
         if item.doc not in audited:
             continue
-        matches = [other for other in index.query(hashes[number])
-                   if owners[items[other].doc] != owners[item.doc]
-                   and _jaccard(shingle_sets[number], shingle_sets[other]) >= thresholds.copy_similarity]
-        units = {owners[items[other].doc] for other in matches} | {owners[item.doc]}
+        matches, units = _matches(number, index.query(hashes[number]), items, owners, shingle_sets, thresholds)
         if not matches or len(units) >= thresholds.boilerplate_min_units:
             continue
         for other in sorted(matches):
@@ -109,6 +106,25 @@ def copied_paragraphs(
                       "paragraphs": examples[:MAX_EXAMPLES]},
         ))
     return found
+
+
+def _matches(number: int, candidates: list[int], items: list[Paragraph], owners: list[str],
+             shingle_sets: list[set[str]], thresholds: AuditThresholds) -> tuple[list[int], set[str]]:
+    """The candidates of paragraph `number` from other units that pass the exact comparison, and the
+    units involved. Stops as soon as the paragraph is found in `boilerplate_min_units` units: it is then
+    a shared template (not reported), and templates are what make candidate lists long."""
+    own = owners[items[number].doc]
+    matches: list[int] = []
+    units = {own}
+    for other in candidates:
+        owner = owners[items[other].doc]
+        if owner == own or _jaccard(shingle_sets[number], shingle_sets[other]) < thresholds.copy_similarity:
+            continue
+        matches.append(other)
+        units.add(owner)
+        if len(units) >= thresholds.boilerplate_min_units:
+            break
+    return matches, units
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
