@@ -25,8 +25,8 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
-# The full benchmark (1k, 10k, 100k generated reports; the 100k run alone takes the better part of an
-# hour on 2 cores). Not part of `make test`, which runs the suite only at a tiny N. BENCH_N to choose.
+# The full benchmark (1k, 10k, 100k generated reports; about half an hour on 2 cores, most of it at
+# 100k). Not part of `make test`, which runs the suite only at a tiny N. BENCH_N to choose.
 BENCH_N ?= 1000,10000,100000
 bench: install
 	$(BIN)/python -m bench.run --n $(BENCH_N) --naive-n 100 --json bench/results/latest.json
