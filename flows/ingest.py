@@ -219,7 +219,7 @@ def ingest_flow(paths: list[str], db: str | None = None, batch_size: int | None 
     logger.info("%d files in %d batches -> %s", len(files), len(batches), settings.db)
 
     tally = RunTally()
-    conn = connect(settings.db)  # creates and migrates the warehouse when needed
+    conn = connect(settings.db, memory_limit=settings.writer_memory_limit)  # creates and migrates it if needed
     try:
         run_id = start_run(
             conn, flow="ingest",

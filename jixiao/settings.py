@@ -16,6 +16,9 @@ class Settings(BaseSettings):
     db: Path = Field(default=PROJECT_ROOT / "warehouse" / "jixiao.duckdb", description="DuckDB warehouse file")
     archive_dir: Path | None = Field(default=None, description="raw-bytes archive; default: beside the db")
     batch_size: int = Field(default=2000, ge=1, description="documents per batch (one task, one transaction)")
+    writer_memory_limit: str = Field(
+        default="1GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="DuckDB's buffer pool of the ingest writer (DuckDB's own default is 80% of the RAM)")
     max_file_bytes: int = Field(default=50 * 1024 * 1024, ge=1, description="larger files are rejected")
     # Hostile documents (README "Formats and limits"): binary formats are parsed in a child process.
     parser_timeout_s: float = Field(default=60.0, gt=0, description="seconds one pdf/docx/html/doc may take to parse")

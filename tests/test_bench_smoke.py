@@ -3,6 +3,7 @@ No timing is asserted (speed goals live in bench/, measured by `make bench`)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -25,3 +26,23 @@ def test_bench_runs_at_a_tiny_n_and_reports_every_key(tmp_path: Path) -> None:
     assert result["revalidate_reports"] == result["e2e_loaded"] > 0
     assert result["revalidate_changed_findings"] == 0
     assert result["audit_years"] >= 1 and result["audit_s"] > 0
+
+
+def test_the_readme_table_has_a_column_per_size_and_every_measure(tmp_path: Path) -> None:
+    from bench.report import ROWS, main, markdown_table
+
+    def result(n: int, rate: float) -> dict[str, object]:
+        return {"n": n, "reports_per_s": rate, "example_query_ms": [12.5, 30.0], "ratio_vs_bare": 0.5,
+                "audit_s": None}
+
+    table = markdown_table({"by_n": [result(1000, 250.0), result(100_000, 400.0)]})
+    lines = table.splitlines()
+
+    assert lines[0] == "| measure | n = 1,000 | n = 100,000 |"
+    assert len(lines) == 2 + len(ROWS)
+    assert "| time for the whole run (n / reports_per_s) | 4 s | 250 s |" in lines
+    assert "| README example queries | 12.5–30 ms | 12.5–30 ms |" in lines
+    assert "| annual audit, every fiscal year (all reports) | – | – |" in lines  # not measured: a dash
+    results = tmp_path / "latest.json"
+    results.write_text(json.dumps({"by_n": [result(10, 5.0)]}), encoding="utf-8")
+    assert main([str(results)]) == 0

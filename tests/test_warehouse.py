@@ -270,3 +270,17 @@ def test_example_queries_run_and_answer(loaded: duckdb.DuckDBPyConnection) -> No
     assert failed_by_region == [("贵州省", "（未注明）", 1, 1, 0, 100.0), ("云南省", "（未注明）", 1, 0, 1, 0.0)]
     assert [(row[0], row[4], row[5], row[6]) for row in over_budget] == [("某县水务局", 210.0, 230.0, 20.0)]
     assert execution_bands == [(2023, "90-100%", 1, 95.0), (2023, "100-110%", 1, 109.52)]
+
+
+def test_the_writer_can_cap_duckdbs_memory(tmp_path: Path) -> None:
+    from jixiao.settings import Settings
+
+    conn = connect(tmp_path / "jixiao.duckdb", memory_limit="256MB")
+    try:
+        [(limit,)] = conn.execute("SELECT current_setting('memory_limit')").fetchall()
+    finally:
+        conn.close()
+    assert limit.endswith("MiB") and float(limit.split()[0]) < 256
+    assert Settings().writer_memory_limit == "1GB"
+    with pytest.raises(ValueError, match="writer_memory_limit"):
+        Settings(writer_memory_limit="as much as it likes")

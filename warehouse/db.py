@@ -30,17 +30,20 @@ class WarehouseError(RuntimeError):
 
 
 def connect(
-    path: Path | str, *, read_only: bool = False, concepts_csv: Path = CONCEPTS_CSV
+    path: Path | str, *, read_only: bool = False, concepts_csv: Path = CONCEPTS_CSV, memory_limit: str | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """Open (and for read-write, create and migrate) the warehouse at `path` (":memory:" works too)."""
+    """Open (and for read-write, create and migrate) the warehouse at `path` (":memory:" works too).
+
+    `memory_limit` caps DuckDB's buffer pool (DuckDB's default is 80% of the machine): a long ingest
+    otherwise keeps every block it wrote cached and grows with the size of the run."""
     in_memory = str(path) == IN_MEMORY
     if read_only:
         if in_memory or not Path(path).is_file():
             raise WarehouseError(f"no warehouse at {path}: run jixiao ingest first")
-        return _open(path, read_only=True)
+        return _open(path, read_only=True, memory_limit=memory_limit)
     if not in_memory:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = _open(path, read_only=False)
+    conn = _open(path, read_only=False, memory_limit=memory_limit)
     try:
         migrate(conn)
         refresh_concepts(conn, concepts_csv)
@@ -50,9 +53,10 @@ def connect(
     return conn
 
 
-def _open(path: Path | str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+def _open(path: Path | str, *, read_only: bool, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    config = {"memory_limit": memory_limit} if memory_limit else {}
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        return duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.IOException as exc:  # typically: another process holds the write lock
         raise WarehouseError(f"cannot open the warehouse at {path}: {exc}") from exc
 
