@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 import pandera.pandas as pa
+import pyarrow as pa_arrow
 
 from expectations.schemas import AMOUNT_CONCEPTS, FACT_SCHEMAS, check_fact_frames
 
@@ -59,20 +60,24 @@ def polars_schemas() -> dict[str, Any]:
     return schemas
 
 
-def _select(table: str) -> str:
-    """The fact table's columns as the schema types them (the warehouse stores some as INTEGER)."""
-    columns = FACT_SCHEMAS[table].to_schema().columns
-    return ", ".join(f"CAST({name} AS BIGINT) AS {name}" if str(column.dtype) == "int64" else name
-                     for name, column in columns.items())
+def warehouse_fact_tables(db: Path) -> dict[str, pa_arrow.Table]:
+    """Every fact table of the warehouse as Arrow, columns typed as the schemas say (the warehouse
+    stores some integers as INTEGER, the schemas want int64)."""
+
+    def select(table: str) -> str:
+        columns = FACT_SCHEMAS[table].to_schema().columns
+        return ", ".join(f"CAST({name} AS BIGINT) AS {name}" if str(column.dtype) == "int64" else name
+                         for name, column in columns.items())
+
+    with duckdb.connect(str(db), read_only=True) as conn:
+        return {table: conn.sql(f"SELECT {select(table)} FROM {table}").to_arrow_table() for table in FACT_SCHEMAS}
 
 
 def compare_backends(db: Path) -> dict[str, Any]:
     """Check every fact row of the warehouse with both backends; seconds each, and the faster."""
     import polars as pl
 
-    with duckdb.connect(str(db), read_only=True) as conn:
-        tables = {table: conn.sql(f"SELECT {_select(table)} FROM {table}").to_arrow_table()
-                  for table in FACT_SCHEMAS}
+    tables = warehouse_fact_tables(db)
     rows = sum(table.num_rows for table in tables.values())
     schemas = polars_schemas()
 

@@ -118,18 +118,10 @@ def _bare_parallel(paths: list[str], workers: int, pool: ProcessPoolExecutor) ->
 def _validation(db: Path) -> dict[str, Any]:
     """Every rule over every fact of the warehouse in one pass (schemas, comparisons, wording), and
     pandera's two backends over the same rows (bench/backends.py)."""
-    import duckdb
-
-    from bench.backends import compare_backends
-    from tasks.frames import AMOUNT_COLUMNS, RATE_COLUMNS, SCORE_COLUMNS, STAFF_COLUMNS
+    from bench.backends import compare_backends, warehouse_fact_tables
     from tasks.validate import validate_frames
 
-    integers = {"span_start", "span_end", "decimals"}
-    columns = {"amounts": AMOUNT_COLUMNS, "rates": RATE_COLUMNS, "staff": STAFF_COLUMNS, "scores": SCORE_COLUMNS}
-    with duckdb.connect(str(db), read_only=True) as conn:
-        frames = {table: conn.sql("SELECT " + ", ".join(
-            f"CAST({c} AS BIGINT) AS {c}" if c in integers or (table == "staff" and c == "value") else c
-            for c in names) + f" FROM {table}").df() for table, names in columns.items()}
+    frames = {table: arrow.to_pandas() for table, arrow in warehouse_fact_tables(db).items()}
     n_facts = sum(len(frame) for frame in frames.values())
     started = time.perf_counter()
     findings = validate_frames(frames)

@@ -243,18 +243,19 @@ def _write_new(conn: duckdb.DuckDBPyConnection, run_id: str, batch: PreparedBatc
         "SELECT list(sha256) FROM documents WHERE sha256 IN (SELECT unnest(?::VARCHAR[]))",
         [new["sha256"].to_pylist()],
     ).fetchall()
-    retried = set(known or [])
+    retried = pa.array(sorted(known or []), pa.string())
+    is_retry = pc.is_in(new["sha256"], value_set=retried)
     # A file rejected before (an unreadable encoding, a reader bug since fixed) that now reads
     # differently is processed again: its documents row is brought up to date, its version kept.
-    for doc in new.to_pylist():
-        if doc["sha256"] in retried:
-            conn.execute(
-                "UPDATE documents SET status = ?, reject_reason = ?, format = ?, encoding = ?,"
-                " canonical_text = ?, loaded_at = now() WHERE sha256 = ?",
-                [doc["status"], doc["reject_reason"], doc["format"], doc["encoding"], doc["canonical_text"],
-                 doc["sha256"]],
-            )
-    fresh = new.filter(pc.invert(pc.is_in(new["sha256"], value_set=pa.array(sorted(retried), pa.string()))))
+    # (Only those rows become Python objects: a batch's texts need not.)
+    for doc in new.filter(is_retry).to_pylist():
+        conn.execute(
+            "UPDATE documents SET status = ?, reject_reason = ?, format = ?, encoding = ?,"
+            " canonical_text = ?, loaded_at = now() WHERE sha256 = ?",
+            [doc["status"], doc["reject_reason"], doc["format"], doc["encoding"], doc["canonical_text"],
+             doc["sha256"]],
+        )
+    fresh = new.filter(pc.invert(is_retry))
     # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and blocks the connection.
     [(last_seq,)] = conn.execute("SELECT coalesce(max(load_seq), 0) FROM documents").fetchall()
     if fresh.num_rows:
