@@ -13,7 +13,7 @@ For each N: generate a corpus, then measure (medians of --repeats runs; ratios w
   findings replaced, history written);
 - audit: the annual audit flow (SQL checks, copied text, Great Expectations, HTML) for every fiscal
   year in the warehouse, so every report is audited; `audit_latest_year_s` is the scheduled run's share;
-- peak RSS of this process and its children while the flow runs.
+- peak memory of this process and its children while the flow runs (sum of RSS, and of PSS).
 Prints a table per N and writes all results as JSON (the largest N's figures at the top level).
 """
 
@@ -49,10 +49,14 @@ FACT_TABLES = ("amounts", "rates", "staff", "scores", "findings")
 
 
 class RssSampler:
-    """Peak resident memory of this process plus its live descendants, sampled from /proc."""
+    """Peak memory of this process plus its live descendants, sampled from /proc: the sum of their
+    resident sets (RSS; pages a worker shares with the fork server it came from count once per
+    process) and the sum of their proportional sets (PSS; shared pages split between the sharers,
+    so the sum is what the tree really occupies)."""
 
     def __init__(self, interval_s: float = 0.2) -> None:
         self.peak_bytes = 0
+        self.peak_pss_bytes = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(interval_s,), daemon=True)
 
@@ -66,7 +70,10 @@ class RssSampler:
 
     def _run(self, interval_s: float) -> None:
         while not self._stop.wait(interval_s):
-            self.peak_bytes = max(self.peak_bytes, sum(_rss(pid) for pid in _tree(os.getpid())))
+            pids = _tree(os.getpid())
+            self.peak_bytes = max(self.peak_bytes, sum(_status_kib(f"/proc/{pid}/status", "VmRSS:") for pid in pids) * 1024)
+            self.peak_pss_bytes = max(self.peak_pss_bytes,
+                                      sum(_status_kib(f"/proc/{pid}/smaps_rollup", "Pss:") for pid in pids) * 1024)
 
 
 def _tree(pid: int) -> list[int]:
@@ -82,11 +89,12 @@ def _tree(pid: int) -> list[int]:
     return pids
 
 
-def _rss(pid: int) -> int:
+def _status_kib(path: str, field: str) -> int:
+    """The kB figure of `field` in a /proc file (0 when the process is gone)."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1])
     except OSError:
         pass
     return 0
@@ -211,6 +219,7 @@ def bench_one(n: int, *, repeats: int, workers: int, naive_n: int, seed: int, wo
     result["e2e_loaded"] = summaries[0]["loaded"]
     result["ratio_vs_bare"] = e2e_rate / result["bare_reports_per_s"]
     result["peak_rss_mib"] = round(rss.peak_bytes / 2**20)
+    result["peak_pss_mib"] = round(rss.peak_pss_bytes / 2**20)
     first_db = work / f"e2e-{n}-0" / "jixiao.duckdb"
     result.update(_warehouse(first_db, statistics.median(e2e_seconds)))
     result.update(_validation(first_db))

@@ -16,6 +16,7 @@ so memory stays flat and the warehouse is the same whatever ran the batches.
 
 from __future__ import annotations
 
+import gc
 import traceback
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
@@ -249,6 +250,12 @@ def ingest_flow(paths: list[str], db: str | None = None, batch_size: int | None 
                 _notify(progress)
                 logger.info("batch %d/%d: %d loaded, %d rejected, %d unchanged",
                             number, len(batches), stats.loaded, stats.rejected, stats.unchanged)
+                del prepared
+                # Prefect's future and its concurrent future refer to each other (a done callback),
+                # so the batch in the future's state is freed only by a full cyclic collection, which
+                # a run with few but large objects rarely triggers: without this, a 100k run kept ~12
+                # MB per batch until the end (+0.6 GiB).
+                gc.collect()
             if refused_links:  # links out of the input folder: never read, counted as rejected
                 refused = prepare_batch([rejected(str(path), b"", reason) for path, reason in refused_links])
                 stats = load_prepared(conn, run_id, refused)

@@ -8,6 +8,8 @@ cost is paid once per run instead of once per worker.
 
 from __future__ import annotations
 
+import gc
+
 from tasks.pipeline import process_batch
 
 # A short report in the genre, written for this purpose: one figure of each kind and a region, so
@@ -26,3 +28,8 @@ WARM_UP_REPORT = """浙江省杭州市西湖区教育局2023年度部门整体�
 """
 
 process_batch([("warm-up.txt", WARM_UP_REPORT.encode("utf-8"))])
+
+# Everything alive now (modules, compiled patterns, schemas) lives as long as the process: move it out
+# of the collector's generations. Workers forked from here then neither rescan it on every full
+# collection (~1.5% of a batch's time) nor copy the pages the collector would write to.
+gc.freeze()

@@ -11,7 +11,7 @@ import pytest
 from bench.run import bench_one
 
 ISSUE_KEYS = {"reports_per_s", "bare_reports_per_s", "ratio_vs_bare", "naive_reports_per_s", "ratio_vs_naive",
-              "peak_rss_mib", "n"}
+              "peak_rss_mib", "peak_pss_mib", "n"}
 
 
 @pytest.mark.prefect

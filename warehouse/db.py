@@ -98,7 +98,9 @@ def _apply(conn: duckdb.DuckDBPyConnection, name: str, sql: str, checksum: str) 
     # One transaction per file: a failing migration leaves the schema as it was before the file.
     conn.execute("BEGIN TRANSACTION")
     try:
+        comments = _table_comments(conn)
         conn.execute(sql)
+        _restore_comments(conn, comments)
         conn.execute(
             """
             INSERT INTO schema_migrations (file_name, checksum) VALUES (?, ?)
@@ -112,6 +114,35 @@ def _apply(conn: duckdb.DuckDBPyConnection, name: str, sql: str, checksum: str) 
         if isinstance(exc, duckdb.Error):
             raise WarehouseError(f"migration {name} failed: {exc}") from exc
         raise
+
+
+TableComments = dict[tuple[str, str | None], str]  # (table, column or None for the table) -> comment
+
+
+def _table_comments(conn: duckdb.DuckDBPyConnection) -> TableComments:
+    rows = conn.execute(
+        "SELECT table_name, NULL, comment FROM duckdb_tables() WHERE comment IS NOT NULL AND comment <> ''"
+        " UNION ALL SELECT c.table_name, c.column_name, c.comment FROM duckdb_columns() AS c"
+        " JOIN duckdb_tables() AS t USING (database_name, schema_name, table_name)"
+        " WHERE c.comment IS NOT NULL AND c.comment <> ''"
+    ).fetchall()
+    return {(table, column): comment for table, column, comment in rows}
+
+
+def _restore_comments(conn: duckdb.DuckDBPyConnection, before: TableComments) -> None:
+    """Put back the Chinese labels a migration dropped by rebuilding a table (DuckDB cannot drop a
+    constraint, so a table loses one by being recreated under its name): a rebuild restates only its
+    schema, and comments the new file does not set itself stay what they were."""
+    now = _table_comments(conn)
+    columns = set(conn.execute("SELECT table_name, column_name FROM duckdb_columns()").fetchall())
+    tables = {table for table, _ in columns}
+    for (table, column), comment in before.items():
+        if (table, column) in now or table not in tables or (column is not None and (table, column) not in columns):
+            continue
+        # COMMENT ON takes no parameters: the names come from the catalog, the text is quoted
+        target = f'TABLE "{table}"' if column is None else f'COLUMN "{table}"."{column}"'
+        literal = comment.replace("'", "''")
+        conn.execute(f"COMMENT ON {target} IS '{literal}'")
 
 
 def refresh_concepts(conn: duckdb.DuckDBPyConnection, concepts_csv: Path = CONCEPTS_CSV) -> int:

@@ -13,14 +13,17 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from datasketch import MinHash, MinHashLSH
+from datasketch.hashfunc import sha1_hash32
 
 from tasks.audit import DEFAULT_THRESHOLDS, AuditFinding, AuditThresholds
 
 UNIT_KINDS_TOML = Path(__file__).with_name("unit_kinds.toml")
 SHINGLE_CHARS = 5
 NUM_PERM = 64
+_MINHASH_SLICE = 512  # paragraphs per numpy reduction in `minhashes`
 MAX_EXAMPLES = 5  # shared paragraphs quoted in one finding's evidence
 SNIPPET_CHARS = 30
 
@@ -29,7 +32,7 @@ SNIPPET_CHARS = 30
 class Paragraph:
     doc: int  # row of the texts frame
     start: int  # offset in the canonical text
-    text: str
+    text_id: int  # its text among the distinct paragraph texts
 
 
 def paragraphs(text: str, min_chars: int) -> list[tuple[int, str]]:
@@ -67,37 +70,27 @@ def copied_paragraphs(
     years = [_int(year) for year in rows["fiscal_year"].tolist()]
     owners = [key if isinstance(key, str) else f"doc:{sha}" for key, sha in zip(rows["unit_key"], shas, strict=True)]
     row_of = {sha: row for row, sha in enumerate(shas)}
-    items: list[Paragraph] = []
-    for doc, text in enumerate(rows["canonical_text"]):
-        items.extend(Paragraph(doc, start, para) for start, para in paragraphs(text or "", thresholds.copy_min_chars))
-    if not items:
+    corpus = _ParagraphCorpus(rows["canonical_text"].tolist(), owners, thresholds)
+    if not corpus.items:
         return []
-    shingle_sets = [shingles(item.text) for item in items]
-    # datasketch's default sha1 per shingle: crc32 was 2.5x faster but, being linear, found ~10% fewer
-    # copied paragraphs on the generated corpus
-    hashes = MinHash.bulk([[s.encode("utf-8") for s in shingle_set] for shingle_set in shingle_sets],
-                          num_perm=NUM_PERM)
-    index = MinHashLSH(threshold=thresholds.copy_similarity, num_perm=NUM_PERM)
-    with index.insertion_session() as session:
-        for number, minhash in enumerate(hashes):
-            session.insert(number, minhash, check_duplication=False)
 
     audited = {row for row, year in enumerate(years) if year == fiscal_year}
     # (report, other unit) -> the shared paragraphs: one finding per other unit, whatever its years
     shared: dict[tuple[int, str], list[dict[str, object]]] = defaultdict(list)
-    for number, item in enumerate(items):
+    for item in corpus.items:
         if item.doc not in audited:
             continue
-        matches, units = _matches(number, index.query(hashes[number]), items, owners, shingle_sets, thresholds)
-        if not matches or len(units) >= thresholds.boilerplate_min_units:
-            continue
-        for other in sorted(matches):
-            other_doc = items[other].doc
-            shared[(item.doc, owners[other_doc])].append({
-                "paragraph": item.text, "offset": item.start,
-                "other_sha256": shas[other_doc], "other_file_name": file_names[other_doc],
-                "other_fiscal_year": years[other_doc], "other_offset": items[other].start,
-                "similarity": round(_jaccard(shingle_sets[number], shingle_sets[other]), 3),
+        similar = corpus.similar_if_not_template(item.text_id)
+        own = owners[item.doc]
+        matches = [(other, similarity) for text_id, similarity in similar
+                   for other in corpus.items_of[text_id] if owners[corpus.items[other].doc] != own]
+        for other, similarity in sorted(matches):
+            other_item = corpus.items[other]
+            shared[(item.doc, owners[other_item.doc])].append({
+                "paragraph": corpus.texts[item.text_id], "offset": item.start,
+                "other_sha256": shas[other_item.doc], "other_file_name": file_names[other_item.doc],
+                "other_fiscal_year": years[other_item.doc], "other_offset": other_item.start,
+                "similarity": round(similarity, 3),
             })
 
     found: list[AuditFinding] = []
@@ -115,23 +108,87 @@ def copied_paragraphs(
     return found
 
 
-def _matches(number: int, candidates: list[int], items: list[Paragraph], owners: list[str],
-             shingle_sets: list[set[str]], thresholds: AuditThresholds) -> tuple[list[int], set[str]]:
-    """The candidates of paragraph `number` from other units that pass the exact comparison, and the
-    units involved. Stops as soon as the paragraph is found in `boilerplate_min_units` units: it is then
-    a shared template (not reported), and templates are what make candidate lists long."""
-    own = owners[items[number].doc]
-    matches: list[int] = []
-    units = {own}
-    for other in candidates:
-        owner = owners[items[other].doc]
-        if owner == own or _jaccard(shingle_sets[number], shingle_sets[other]) < thresholds.copy_similarity:
-            continue
-        matches.append(other)
-        units.add(owner)
-        if len(units) >= thresholds.boilerplate_min_units:
-            break
-    return matches, units
+class _ParagraphCorpus:
+    """The paragraphs of a set of reports, with a MinHash LSH index over their distinct texts.
+
+    Templates repeat the same paragraph in many reports: each distinct text is shingled, hashed,
+    indexed and compared once, and the result applies to every report that has it. Shingle hashes
+    are cached for the same reason (a shingle recurs across paragraphs far more than a paragraph)."""
+
+    def __init__(self, documents: list[str | None], owners: list[str], thresholds: AuditThresholds) -> None:
+        self.thresholds = thresholds
+        self.owners = owners
+        self.texts: list[str] = []
+        self.items: list[Paragraph] = []
+        self.items_of: list[list[int]] = []  # text id -> its paragraphs (item numbers, ascending)
+        text_ids: dict[str, int] = {}
+        for doc, document in enumerate(documents):
+            for start, text in paragraphs(document or "", thresholds.copy_min_chars):
+                text_id = text_ids.setdefault(text, len(self.texts))
+                if text_id == len(self.texts):
+                    self.texts.append(text)
+                    self.items_of.append([])
+                self.items_of[text_id].append(len(self.items))
+                self.items.append(Paragraph(doc, start, text_id))
+        self.shingle_sets = [shingles(text) for text in self.texts]
+        self.hashes = minhashes(self.shingle_sets)
+        self.index = MinHashLSH(threshold=thresholds.copy_similarity, num_perm=NUM_PERM)
+        with self.index.insertion_session() as session:
+            for text_id, minhash in enumerate(self.hashes):
+                session.insert(text_id, minhash, check_duplication=False)
+        self._similar: dict[int, list[tuple[int, float]]] = {}
+
+    def similar_if_not_template(self, text_id: int) -> list[tuple[int, float]]:
+        """(text id, Jaccard similarity) of the texts similar to `text_id` (itself included), or []
+        when they appear in the reports of `boilerplate_min_units` or more units: a shared template.
+        Stops comparing as soon as that many units are seen (templates make candidate lists long)."""
+        if text_id not in self._similar:
+            similar: list[tuple[int, float]] = []
+            units: set[str] = set()
+            for other in self.index.query(self.hashes[text_id]):
+                similarity = _jaccard(self.shingle_sets[text_id], self.shingle_sets[other])
+                if similarity < self.thresholds.copy_similarity:
+                    continue
+                similar.append((other, similarity))
+                units.update(self.owners[self.items[item].doc] for item in self.items_of[other])
+                if len(units) >= self.thresholds.boilerplate_min_units:
+                    similar = []
+                    break
+            self._similar[text_id] = similar
+        return self._similar[text_id]
+
+
+def minhashes(shingle_sets: list[set[str]]) -> list[MinHash]:
+    """datasketch MinHashes of `shingle_sets`, equal to `MinHash.bulk` with its defaults (sha1 of each
+    shingle, the affine32 scheme's permutations; tests/test_audit_text.py holds them to that), computed
+    for all sets at once: each distinct shingle is hashed and permuted once, and each set's minimum is
+    a numpy reduction over its shingles' rows rather than Python work per shingle."""
+    template = MinHash(num_perm=NUM_PERM)
+    if template.scheme != "affine32":  # a datasketch whose default changed: let it do the work
+        return MinHash.bulk([[s.encode("utf-8") for s in shingle_set] for shingle_set in shingle_sets],
+                            num_perm=NUM_PERM)
+    ids, vocabulary = pd.factorize(np.array([s for shingle_set in shingle_sets for s in shingle_set], dtype=object))
+    hashed = np.fromiter((sha1_hash32(s.encode("utf-8")) for s in vocabulary), dtype=np.uint32, count=len(vocabulary))
+    a, b = template.permutations
+    permuted = _fmix32(hashed)[:, None] * a + b  # (distinct shingles x permutations), wraps mod 2**32
+    starts = np.zeros(len(shingle_sets), dtype=np.int64)
+    np.cumsum([len(shingle_set) for shingle_set in shingle_sets[:-1]], out=starts[1:])
+    values = np.empty((len(shingle_sets), NUM_PERM), dtype=np.uint32)
+    # in slices of sets, so the gathered rows stay a few MiB however large the year
+    for first in range(0, len(shingle_sets), _MINHASH_SLICE):
+        last = min(first + _MINHASH_SLICE, len(shingle_sets))
+        begin, end = starts[first], starts[last] if last < len(shingle_sets) else len(ids)
+        values[first:last] = np.minimum.reduceat(permuted[ids[begin:end]], starts[first:last] - begin, axis=0)
+    return [MinHash(hashvalues=row, permutations=template.permutations, scheme=template.scheme) for row in values]
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, which datasketch's affine32 scheme applies before permuting."""
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(0x85EBCA6B)
+    values = values ^ (values >> np.uint32(13))
+    values = values * np.uint32(0xC2B2AE35)
+    return values ^ (values >> np.uint32(16))
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
