@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import platform
 import statistics
@@ -187,6 +186,7 @@ def _warehouse(db: Path, load_seconds: float) -> dict[str, Any]:
 def bench_one(n: int, *, repeats: int, workers: int, naive_n: int, seed: int, work: Path) -> dict[str, Any]:
     from bench.naive import naive_flow
     from flows.ingest import run_ingest
+    from flows.runners import preload_fork_server
 
     corpus = work / f"corpus-{n}"
     started = time.perf_counter()
@@ -197,8 +197,9 @@ def bench_one(n: int, *, repeats: int, workers: int, naive_n: int, seed: int, wo
 
     single = paths[:BARE_SINGLE_MAX_N]
     result["bare_single_reports_per_s"], _ = _median_rate(len(single), repeats, lambda: _bare_chunk(single))
-    # forkserver: this process may already run Prefect's threads, and forking those can deadlock
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+    # forkserver: this process may already run Prefect's threads, and forking those can deadlock. The
+    # process has one fork server, shared with the flow's pool: preloaded as the flow wants it.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=preload_fork_server()) as pool:
         _bare_parallel(paths[: workers * 4], workers, pool)  # start the workers before timing
         result["bare_reports_per_s"], _ = _median_rate(n, repeats, lambda: _bare_parallel(paths, workers, pool))
     result["extraction_speedup"] = result["bare_reports_per_s"] / result["bare_single_reports_per_s"]

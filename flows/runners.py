@@ -35,6 +35,10 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+# What the fork server imports before it forks any worker (tasks.warmup runs the pipeline once there).
+# A process has one fork server, started by its first forkserver pool: a caller starting another pool
+# first (bench/run.py's bare loop) calls `preload_fork_server()` before, or workers fork cold.
+FORK_SERVER_PRELOAD = ["tasks.batch", "tasks.warmup"]
 _pools: dict[int, ProcessPoolExecutor] = {}
 _pools_lock = threading.Lock()
 
@@ -48,13 +52,17 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     deadlock. The server imports the pipeline once; each worker forks from it ready to go."""
     with _pools_lock:
         if workers not in _pools:
-            context = multiprocessing.get_context("forkserver")
-            # tasks.warmup runs the pipeline once in the server: workers fork with warm caches
-            context.set_forkserver_preload(["tasks.batch", "tasks.warmup"])
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=preload_fork_server())
             atexit.register(pool.shutdown, cancel_futures=True)
             _pools[workers] = pool
         return _pools[workers]
+
+
+def preload_fork_server() -> multiprocessing.context.BaseContext:
+    """The forkserver context, set to import FORK_SERVER_PRELOAD when its server starts."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(FORK_SERVER_PRELOAD)
+    return context
 
 
 def run_in_pool(workers: int, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
