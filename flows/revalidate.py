@@ -191,22 +191,23 @@ def revalidate_flow(
 ) -> dict[str, Any]:
     """Revalidate (or re-extract) the selected reports from the warehouse; return the run's summary."""
     logger = get_run_logger()
-    settings = Settings(**{key: value for key, value in (("db", Path(db) if db else None),
-                                                         ("batch_size", batch_size)) if value is not None})
+    settings = Settings(**{"db": Path(db)} if db else {})
+    # re-extraction holds the texts of a batch, like ingest; revalidation holds only facts
+    size = batch_size or (settings.batch_size if reextract else settings.revalidate_batch_size)
     selection = Selection(status=status, year=year, unit=unit, rule=rule, all_versions=all_versions)
     conn = connect(settings.db)
     try:
         selected = select_reports(conn, selection)
         params = {**asdict(selection), "reextract": reextract, "db": str(settings.db),
-                  "batch_size": settings.batch_size}
+                  "batch_size": size}
         run_id = start_run(conn, flow=FLOW_NAME, params=params)
         changes = RunChanges(status_changes={})
         touched: list[str] = []
         kept: list[dict[str, str]] = []
         try:
-            for number, start in enumerate(range(0, len(selected), settings.batch_size), start=1):
-                batch = selected[start:start + settings.batch_size]
-                name = f"batch-{number}-of-{-(-len(selected) // settings.batch_size)}"
+            for number, start in enumerate(range(0, len(selected), size), start=1):
+                batch = selected[start:start + size]
+                name = f"batch-{number}-of-{-(-len(selected) // size)}"
                 if reextract:
                     outcomes = reextract_batch_task.with_options(task_run_name=name)(batch, settings.archive_path)
                     done = [(report, item) for report, item in zip(batch, outcomes, strict=True)

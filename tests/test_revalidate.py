@@ -138,3 +138,18 @@ def test_reextract_replaces_the_facts_from_the_archived_bytes(tmp_path: Path, mo
     assert status_of(db) == {"clean.txt": "passed"}
     assert rows(db, "SELECT value_yuan FROM amounts WHERE concept = 'expenditure.total'") == [(1_617_600.0,)]
     assert rows(db, "SELECT count(*) FROM findings") == [(0,)]
+
+
+@pytest.mark.prefect
+def test_revalidation_batches_are_large_by_default_and_any_size_gives_the_same_findings(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "jixiao.duckdb"
+    build_warehouse(db, CORPUS)
+    before = rows(db, "SELECT doc_sha256, rule, message FROM findings ORDER BY ALL")
+    monkeypatch.setenv("JIXIAO_BATCH_SIZE", "1")  # ingest's batch size does not apply to revalidation
+    assert run_cli("revalidate", "--db", str(db)).exit_code == 0
+    monkeypatch.setenv("JIXIAO_REVALIDATE_BATCH_SIZE", "2")
+    assert run_cli("revalidate", "--db", str(db)).exit_code == 0
+    sizes = rows(db, "SELECT params->>'batch_size' FROM runs WHERE flow = 'revalidate' ORDER BY started_at")
+    assert sizes == [("10000",), ("2",)]
+    assert rows(db, "SELECT doc_sha256, rule, message FROM findings ORDER BY ALL") == before

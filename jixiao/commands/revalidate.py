@@ -35,7 +35,7 @@ def revalidate(
         "--dry-run", help="List the reports a run would touch; change nothing.")] = False,
     db: DbOption = None,
     batch_size: Annotated[int | None, typer.Option(
-        "--batch-size", min=1, show_default=False, help="Reports per batch (one task, one transaction).")] = None,
+        "--batch-size", min=1, show_default=False, help="Reports per batch (one task, one transaction; default: $JIXIAO_REVALIDATE_BATCH_SIZE, else 10000, and $JIXIAO_BATCH_SIZE with --reextract).")] = None,
 ) -> None:
     """Re-run the validation rules over the facts in the warehouse for the selected reports (a Prefect
     flow run), applying loaded corrections. No file is read again unless --reextract.
