@@ -83,7 +83,9 @@ def run_suites(frames: dict[str, pd.DataFrame], data_docs_dir: Path | None = Non
 
 def _plain_columns(frame: pd.DataFrame) -> pd.DataFrame:
     # list-valued columns (e.g. error_rules) are not needed by any expectation and trip GX's metrics
-    listy = [c for c in frame.columns if frame[c].map(lambda v: isinstance(v, list | tuple)).any()]
+    # (only object columns can hold them: typed columns are not scanned value by value)
+    listy = [c for c in frame.columns
+             if frame[c].dtype == object and frame[c].map(lambda v: isinstance(v, list | tuple)).any()]
     return frame.drop(columns=listy).reset_index(drop=True)
 
 

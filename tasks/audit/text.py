@@ -192,7 +192,8 @@ def _fmix32(values: np.ndarray) -> np.ndarray:
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b) if a or b else 0.0
+    shared = len(a & b)  # |a | b| by inclusion-exclusion: building the union cost as much again
+    return shared / (len(a) + len(b) - shared) if a or b else 0.0
 
 
 def _int(value: object) -> int | None:
