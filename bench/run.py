@@ -44,7 +44,6 @@ _PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
 }
-FACT_TABLES = ("amounts", "rates", "staff", "scores", "findings")
 
 
 class RssSampler:
@@ -167,9 +166,10 @@ def _warehouse(db: Path, load_seconds: float) -> dict[str, Any]:
     import duckdb
 
     from jixiao.settings import PROJECT_ROOT
+    from warehouse.integrity import FACT_GRAIN
 
     conn = duckdb.connect(str(db), read_only=True)
-    rows = sum(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in FACT_TABLES)
+    rows = sum(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in FACT_GRAIN)
     examples = (PROJECT_ROOT / "warehouse" / "sql" / "examples.sql").read_text(encoding="utf-8")
     latencies = []
     for query in [q for q in examples.split(";") if "SELECT" in q]:

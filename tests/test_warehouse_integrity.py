@@ -46,8 +46,8 @@ def test_keys_hold_after_ingest_reingest_revalidate_correction_and_reextraction(
             finish_run(conn, run_id, files_seen=0, loaded=0, rejected=0, unchanged=0, status="completed", summary={})
         assert key_violations(conn) == {}
         after = {table: conn.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] for table in FACT_GRAIN}
-    assert {table: after[table] for table in ("amounts", "rates", "staff", "scores")} == {
-        table: counts[table] for table in ("amounts", "rates", "staff", "scores")}
+    del after["findings"], counts["findings"]  # revalidation after the correction changes the findings
+    assert after == counts
 
 
 def test_a_keyed_warehouse_keeps_its_rows_and_labels_through_the_migration(

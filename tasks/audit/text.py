@@ -112,8 +112,8 @@ class _ParagraphCorpus:
     """The paragraphs of a set of reports, with a MinHash LSH index over their distinct texts.
 
     Templates repeat the same paragraph in many reports: each distinct text is shingled, hashed,
-    indexed and compared once, and the result applies to every report that has it. Shingle hashes
-    are cached for the same reason (a shingle recurs across paragraphs far more than a paragraph)."""
+    indexed and compared once, and the result applies to every report that has it (and `minhashes`
+    hashes each distinct shingle once, for the same reason)."""
 
     def __init__(self, documents: list[str | None], owners: list[str], thresholds: AuditThresholds) -> None:
         self.thresholds = thresholds
