@@ -2,9 +2,12 @@
 
 For each N: generate a corpus, then measure (medians of --repeats runs; ratios within the same run)
 - bare loop: the extraction functions in a plain loop (no Prefect, validation or database), on one
-  process and on `workers` processes (the same cores as the flow): `extraction_speedup` is their ratio;
+  process and on `workers` processes (the same cores as the flow): `extraction_speedup` is their ratio,
+  the median of SPEEDUP_ROUNDS alternated rounds on one sample;
 - end to end: the `ingest` flow (read, extract, validate, load) into a fresh warehouse, after one tiny
   run that pays the process's fixed start (Prefect's local server, the worker pool: `cold_start_s`);
+  each repeat runs the bare loop over the corpus right before the flow, and `ratio_vs_bare` is the
+  median of those pairs' ratios;
 - naive: one Prefect task per document per step (bench/naive.py), at min(N, --naive-n) only;
 - validation: pandera + rules + wording over every fact of the warehouse in one pass, and pandera's
   pandas and polars backends compared on the same rows (bench/backends.py);
@@ -28,16 +31,19 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from bench.corpus import write_corpus
 
-# The single-process loop only yields `extraction_speedup`: a sample this large measures its rate well
-# (at 100k the full loop alone would take ~5 minutes).
-BARE_SINGLE_MAX_N = 10_000
+# `extraction_speedup` comes from rounds on one sample: the single-process loop, then the pool, on the
+# same reports seconds apart. This VM's speed drifts 10-30% within an hour (the host's other guests):
+# a ratio of two runs minutes apart measures the drift as much as the code; adjacent runs share it.
+SPEEDUP_SAMPLE = 2_000
+SPEEDUP_ROUNDS = 5
 _PREFECT_DEFAULTS = {
     "PREFECT_HOME": str(Path.home() / ".jixiao" / "prefect"),
     "PREFECT_LOGGING_LEVEL": "WARNING",
@@ -98,13 +104,24 @@ def _status_kib(path: str, field: str) -> int:
     return 0
 
 
-def _median_rate(n: int, repeats: int, run: Callable[[], None]) -> tuple[float, list[float]]:
-    seconds = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        seconds.append(time.perf_counter() - started)
-    return n / statistics.median(seconds), seconds
+def _timed(run: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    run()
+    return time.perf_counter() - started
+
+
+def _extraction_speedup(sample: list[str], workers: int, pool: ProcessPoolExecutor) -> dict[str, Any]:
+    """The bare loop on one process and on the pool, alternated over SPEEDUP_ROUNDS rounds on the same
+    sample; the speedup is the median of the rounds' ratios (see SPEEDUP_SAMPLE)."""
+    single: list[float] = []
+    parallel: list[float] = []
+    for _ in range(SPEEDUP_ROUNDS):
+        single.append(_timed(lambda: _bare_chunk(sample)))
+        parallel.append(_timed(lambda: _bare_parallel(sample, workers, pool)))
+    ratios = sorted(one / many for one, many in zip(single, parallel, strict=True))
+    return {"bare_single_reports_per_s": len(sample) / statistics.median(single),
+            "extraction_speedup": statistics.median(ratios),
+            "extraction_speedup_rounds": [round(ratio, 2) for ratio in ratios]}
 
 
 def _bare_chunk(paths: list[str]) -> int:
@@ -114,6 +131,19 @@ def _bare_chunk(paths: list[str]) -> int:
     for path in paths:
         read_and_extract(path, Path(path).read_bytes())
     return len(paths)
+
+
+@contextmanager
+def _bare_pool(paths: list[str], workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool for the bare loop, its workers started before any timing.
+
+    forkserver: this process may already run Prefect's threads, and forking those can deadlock. The
+    process has one fork server, shared with the flow's pool: preloaded as the flow wants it."""
+    from flows.runners import preload_fork_server
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=preload_fork_server()) as pool:
+        _bare_parallel(paths[: workers * 4], workers, pool)
+        yield pool
 
 
 def _bare_parallel(paths: list[str], workers: int, pool: ProcessPoolExecutor) -> None:
@@ -186,7 +216,6 @@ def _warehouse(db: Path, load_seconds: float) -> dict[str, Any]:
 def bench_one(n: int, *, repeats: int, workers: int, naive_n: int, seed: int, work: Path) -> dict[str, Any]:
     from bench.naive import naive_flow
     from flows.ingest import run_ingest
-    from flows.runners import preload_fork_server
 
     corpus = work / f"corpus-{n}"
     started = time.perf_counter()
@@ -195,32 +224,36 @@ def bench_one(n: int, *, repeats: int, workers: int, naive_n: int, seed: int, wo
                               "generate_s": round(time.perf_counter() - started, 1)}
     paths = sorted(str(p) for p in corpus.glob("*.txt"))
 
-    single = paths[:BARE_SINGLE_MAX_N]
-    result["bare_single_reports_per_s"], _ = _median_rate(len(single), repeats, lambda: _bare_chunk(single))
-    # forkserver: this process may already run Prefect's threads, and forking those can deadlock. The
-    # process has one fork server, shared with the flow's pool: preloaded as the flow wants it.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=preload_fork_server()) as pool:
-        _bare_parallel(paths[: workers * 4], workers, pool)  # start the workers before timing
-        result["bare_reports_per_s"], _ = _median_rate(n, repeats, lambda: _bare_parallel(paths, workers, pool))
-    result["extraction_speedup"] = result["bare_reports_per_s"] / result["bare_single_reports_per_s"]
+    with _bare_pool(paths, workers) as pool:
+        result.update(_extraction_speedup(paths[:SPEEDUP_SAMPLE], workers, pool))
 
     # The fixed start of a process's first run (Prefect's local server, the worker pool) is measured on
     # its own, on a few files: throughput is the steady state a long run or a served deployment sees.
     started = time.perf_counter()
     run_ingest(paths[: workers * 2], db=str(work / f"cold-{n}.duckdb"), workers=workers)
     result["cold_start_s"] = round(time.perf_counter() - started, 1)
-    # each run its own folder: the archive lives beside the warehouse, and a run finding the bytes
-    # already archived by the previous one would write less
-    dbs = iter(work / f"e2e-{n}-{i}" / "jixiao.duckdb" for i in range(repeats))
+    # Each repeat runs the bare loop and then the flow over the whole corpus: the ratio is taken per
+    # pair (adjacent runs, same drift), and the median pair's is reported. Each flow run has its own
+    # folder: the archive lives beside the warehouse, and a run finding the bytes already archived by
+    # the previous one would write less. Memory is sampled while the flows run (the bare pool is gone).
+    bare_seconds: list[float] = []
+    e2e_seconds: list[float] = []
     summaries: list[dict[str, Any]] = []
-    with RssSampler() as rss:
-        e2e_rate, e2e_seconds = _median_rate(n, repeats, lambda: summaries.append(run_ingest(
-            [str(corpus)], db=str(next(dbs)), workers=workers)))
-    result["reports_per_s"] = e2e_rate
+    peak_rss, peak_pss = 0, 0
+    for repeat in range(repeats):
+        with _bare_pool(paths, workers) as pool:
+            bare_seconds.append(_timed(lambda: _bare_parallel(paths, workers, pool)))
+        db = work / f"e2e-{n}-{repeat}" / "jixiao.duckdb"
+        with RssSampler() as rss:
+            e2e_seconds.append(_timed(lambda db=db: summaries.append(run_ingest([str(corpus)], db=str(db),
+                                                                                 workers=workers))))
+        peak_rss, peak_pss = max(peak_rss, rss.peak_bytes), max(peak_pss, rss.peak_pss_bytes)
+    result["bare_reports_per_s"] = n / statistics.median(bare_seconds)
+    result["reports_per_s"] = n / statistics.median(e2e_seconds)
     result["e2e_loaded"] = summaries[0]["loaded"]
-    result["ratio_vs_bare"] = e2e_rate / result["bare_reports_per_s"]
-    result["peak_rss_mib"] = round(rss.peak_bytes / 2**20)
-    result["peak_pss_mib"] = round(rss.peak_pss_bytes / 2**20)
+    result["ratio_vs_bare"] = statistics.median([b / e for b, e in zip(bare_seconds, e2e_seconds, strict=True)])
+    result["peak_rss_mib"] = round(peak_rss / 2**20)
+    result["peak_pss_mib"] = round(peak_pss / 2**20)
     first_db = work / f"e2e-{n}-0" / "jixiao.duckdb"
     result.update(_warehouse(first_db, statistics.median(e2e_seconds)))
     result.update(_validation(first_db))
@@ -228,9 +261,9 @@ def bench_one(n: int, *, repeats: int, workers: int, naive_n: int, seed: int, wo
 
     naive_paths = paths[: min(n, naive_n)]
     result["naive_n"] = len(naive_paths)
-    result["naive_reports_per_s"], _ = _median_rate(
-        len(naive_paths), 1, lambda: naive_flow(naive_paths, str(work / f"naive-{n}.duckdb")))
-    result["ratio_vs_naive"] = e2e_rate / result["naive_reports_per_s"]
+    result["naive_reports_per_s"] = len(naive_paths) / _timed(
+        lambda: naive_flow(naive_paths, str(work / f"naive-{n}.duckdb")))
+    result["ratio_vs_naive"] = result["reports_per_s"] / result["naive_reports_per_s"]
     return {key: round(value, 3) if isinstance(value, float) else value for key, value in result.items()}
 
 

@@ -199,6 +199,21 @@ def run_ingest(paths: list[str], db: str | None = None, batch_size: int | None =
         paths, db=db, batch_size=batch_size, task_runner=task_runner, workers=workers)
 
 
+@contextmanager
+def _heap_frozen() -> Iterator[None]:
+    """Keep what the process held before the block out of the collector's reach during it.
+
+    The flow collects after each batch (see there); a full collection walks every object of the
+    process (Prefect, pydantic, DuckDB: ~0.3-0.5 s each time, holding the interpreter lock the batch
+    threads need). Frozen, the objects from before the run are skipped, and the collection only walks
+    what the run itself made. They are handed back to the collector afterwards."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 @flow(name="ingest", persist_result=False)
 def ingest_flow(paths: list[str], db: str | None = None, batch_size: int | None = None,
                 task_runner: TaskRunnerName = "process", workers: int | None = None) -> dict[str, Any]:
@@ -232,30 +247,31 @@ def ingest_flow(paths: list[str], db: str | None = None, batch_size: int | None 
                 return process_batch_task.with_options(task_run_name=f"batch-{number}-of-{len(batches)}").submit(
                     batches[number - 1], settings.archive_path, settings.max_file_bytes, pool_workers)
 
-            # A bounded window of batches in flight: the workers stay busy while the flow loads, and
-            # memory holds `window` batches at most, whatever the size of the run.
-            in_flight = deque(submit(number) for number in range(1, min(window, len(batches)) + 1))
-            for number in range(1, len(batches) + 1):
-                prepared = in_flight.popleft().result()
-                if number + len(in_flight) < len(batches):
-                    in_flight.append(submit(number + len(in_flight) + 1))
-                stats = load_prepared(conn, run_id, prepared)
-                tally.add_batch(prepared, stats.outcomes)
-                tally.add_counts(stats.loaded, stats.rejected, stats.unchanged)
-                progress = IngestProgress(
-                    files_total=len(files), batches_total=len(batches),
-                    files_done=tally.files_seen, batches_done=number,
-                    loaded=tally.loaded, rejected=tally.rejected, unchanged=tally.unchanged,
-                )
-                _notify(progress)
-                logger.info("batch %d/%d: %d loaded, %d rejected, %d unchanged",
-                            number, len(batches), stats.loaded, stats.rejected, stats.unchanged)
-                del prepared
-                # Prefect's future and its concurrent future refer to each other (a done callback),
-                # so the batch in the future's state is freed only by a full cyclic collection, which
-                # a run with few but large objects rarely triggers: without this, a 100k run kept ~12
-                # MB per batch until the end (+0.6 GiB).
-                gc.collect()
+            with _heap_frozen():  # before the first batch is submitted: every batch is collectable
+                # A bounded window of batches in flight: the workers stay busy while the flow loads,
+                # and memory holds `window` batches at most, whatever the size of the run.
+                in_flight = deque(submit(number) for number in range(1, min(window, len(batches)) + 1))
+                for number in range(1, len(batches) + 1):
+                    prepared = in_flight.popleft().result()
+                    if number + len(in_flight) < len(batches):
+                        in_flight.append(submit(number + len(in_flight) + 1))
+                    stats = load_prepared(conn, run_id, prepared)
+                    tally.add_batch(prepared, stats.outcomes)
+                    tally.add_counts(stats.loaded, stats.rejected, stats.unchanged)
+                    progress = IngestProgress(
+                        files_total=len(files), batches_total=len(batches),
+                        files_done=tally.files_seen, batches_done=number,
+                        loaded=tally.loaded, rejected=tally.rejected, unchanged=tally.unchanged,
+                    )
+                    _notify(progress)
+                    logger.info("batch %d/%d: %d loaded, %d rejected, %d unchanged",
+                                number, len(batches), stats.loaded, stats.rejected, stats.unchanged)
+                    del prepared
+                    # Prefect's future and its concurrent future refer to each other (a done callback),
+                    # so the batch in the future's state is freed only by a full cyclic collection, which
+                    # a run with few but large objects rarely triggers: without this, a 100k run kept ~12
+                    # MB per batch until the end (+0.6 GiB). Cheap in `_heap_frozen`.
+                    gc.collect()
             if refused_links:  # links out of the input folder: never read, counted as rejected
                 refused = prepare_batch([rejected(str(path), b"", reason) for path, reason in refused_links])
                 stats = load_prepared(conn, run_id, refused)

@@ -1,8 +1,10 @@
 """The revalidate flow: run the rules again over the facts already in the warehouse.
 
 select reports (status / year / unit / rule) -> cut into batches -> per batch ONE Prefect task that
-validates the batch's fact frames (corrections applied as an overlay) -> the flow replaces those
-reports' findings and status in one transaction, recording the findings history -> one `runs` row.
+validates the batch's fact frames (corrections applied as an overlay) on the worker pool -> the flow
+replaces those reports' findings and status in one transaction, recording the findings history -> one
+`runs` row. The flow reads the next batches' facts while the pool validates (findings never change
+facts, so reading ahead is safe) and applies the results in batch order through its one connection.
 
 No file is read: the facts come from the warehouse. With `reextract`, the archived bytes of each
 report are read and extracted again (after an extractor fix), and that document version's facts and
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import traceback
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,6 +30,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from expectations.schemas import RULE_BY_NAME
+from flows.runners import default_workers, run_in_pool
 from jixiao.settings import Settings
 from tasks.archive import archived_path
 from tasks.corrections import effective_frames
@@ -169,8 +173,9 @@ def _transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 @task(name="validate-batch", cache_policy=NO_CACHE, persist_result=False)
-def validate_batch_task(frames: dict[str, pd.DataFrame], doc_shas: list[str]) -> pd.DataFrame:
-    return validate_batch(frames, doc_shas)
+def validate_batch_task(frames: dict[str, pd.DataFrame], doc_shas: list[str], pool_workers: int = 1) -> pd.DataFrame:
+    # on the ingest flow's process pool (one process per core): validation is CPU-bound pandas
+    return run_in_pool(pool_workers, validate_batch, frames, doc_shas)
 
 
 @task(name="reextract-batch", cache_policy=NO_CACHE, persist_result=False)
@@ -188,9 +193,13 @@ def revalidate_flow(
     reextract: bool = False,
     db: str | None = None,
     batch_size: int | None = None,
+    workers: int | None = None,
 ) -> dict[str, Any]:
-    """Revalidate (or re-extract) the selected reports from the warehouse; return the run's summary."""
+    """Revalidate (or re-extract) the selected reports from the warehouse; return the run's summary.
+
+    `workers`: processes validating batches side by side (default: every core)."""
     logger = get_run_logger()
+    workers = workers or default_workers()
     settings = Settings(**{"db": Path(db)} if db else {})
     # re-extraction holds the texts of a batch, like ingest; revalidation holds only facts
     size = batch_size or (settings.batch_size if reextract else settings.revalidate_batch_size)
@@ -199,16 +208,16 @@ def revalidate_flow(
     try:
         selected = select_reports(conn, selection)
         params = {**asdict(selection), "reextract": reextract, "db": str(settings.db),
-                  "batch_size": size}
+                  "batch_size": size, "workers": workers}
         run_id = start_run(conn, flow=FLOW_NAME, params=params)
         changes = RunChanges(status_changes={})
         touched: list[str] = []
         kept: list[dict[str, str]] = []
         try:
-            for number, start in enumerate(range(0, len(selected), size), start=1):
-                batch = selected[start:start + size]
-                name = f"batch-{number}-of-{-(-len(selected) // size)}"
-                if reextract:
+            batches = [selected[start:start + size] for start in range(0, len(selected), size)]
+            names = [f"batch-{number}-of-{len(batches)}" for number in range(1, len(batches) + 1)]
+            if reextract:
+                for batch, name in zip(batches, names, strict=True):
                     outcomes = reextract_batch_task.with_options(task_run_name=name)(batch, settings.archive_path)
                     done = [(report, item) for report, item in zip(batch, outcomes, strict=True)
                             if isinstance(item, Processed) and item.facts is not None]
@@ -218,12 +227,10 @@ def revalidate_flow(
                     shas = [report.sha256 for report, _ in done]
                     if shas:
                         changes.add(apply_reextraction(conn, run_id, [item for _, item in done], shas))
-                else:
-                    shas = [report.sha256 for report in batch]
-                    findings = validate_batch_task.with_options(task_run_name=name)(effective_frames(conn, shas), shas)
-                    changes.add(apply_findings(conn, run_id, shas, findings))
-                touched += shas
-                logger.info("%s: %d reports revalidated", name, len(shas))
+                    touched += shas
+                    logger.info("%s: %d reports re-extracted", name, len(shas))
+            else:
+                _revalidate_in_order(conn, run_id, batches, names, workers, changes, touched)
         except BaseException as exc:
             _finish(conn, run_id, "cancelled" if isinstance(exc, KeyboardInterrupt) else "failed",
                     _summary(run_id, settings.db, selected, touched, changes, kept, reextract,
@@ -236,6 +243,30 @@ def revalidate_flow(
         conn.close()
         del conn
     return summary
+
+
+def _revalidate_in_order(conn: duckdb.DuckDBPyConnection, run_id: str, batches: list[list[SelectedReport]],
+                         names: list[str], workers: int, changes: RunChanges, touched: list[str]) -> None:
+    """Validate the batches on the pool, a window of them in flight so every worker stays busy while
+    this process reads facts and writes findings; apply the findings in batch order."""
+    logger = get_run_logger()
+    # one batch has nothing to overlap with: validated here, no pool to start
+    pool_workers = workers if len(batches) > 1 else 1
+
+    def submit(number: int) -> tuple[list[str], Any]:
+        shas = [report.sha256 for report in batches[number]]
+        task_run = validate_batch_task.with_options(task_run_name=names[number])
+        return shas, task_run.submit(effective_frames(conn, shas), shas, pool_workers)
+
+    in_flight = deque(submit(number) for number in range(min(workers + 1, len(batches))))
+    for number in range(len(batches)):
+        shas, future = in_flight.popleft()
+        findings = future.result()
+        if number + len(in_flight) + 1 < len(batches):
+            in_flight.append(submit(number + len(in_flight) + 1))
+        changes.add(apply_findings(conn, run_id, shas, findings))
+        touched += shas
+        logger.info("%s: %d reports revalidated", names[number], len(shas))
 
 
 def _summary(run_id: str, db: Path, selected: list[SelectedReport], touched: list[str], changes: RunChanges,

@@ -6,6 +6,7 @@ The batch function is tested as a plain function; the flow itself runs in Prefec
 from __future__ import annotations
 
 import errno
+import gc
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -230,9 +231,14 @@ def test_a_run_that_breaks_midway_is_recorded_as_failed(
         return real_load(conn, run_id, batch)
 
     monkeypatch.setattr(ingest, "load_prepared", load_prepared)
+    frozen_before = gc.get_freeze_count()
 
     with pytest.raises(RuntimeError, match="disk full"):
         ingest_flow([str(report_folder)], db=str(db), batch_size=2)
+
+    # the flow freezes the heap while it loads (cheap per-batch collections): a failure must undo it,
+    # or everything the process holds would escape the collector for good
+    assert gc.get_freeze_count() == frozen_before
 
     assert _query(db, "SELECT status, files_seen, summary->>'$.error' FROM runs") == [
         ("failed", 2, "RuntimeError: disk full")

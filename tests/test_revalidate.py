@@ -153,3 +153,10 @@ def test_revalidation_batches_are_large_by_default_and_any_size_gives_the_same_f
     sizes = rows(db, "SELECT params->>'batch_size' FROM runs WHERE flow = 'revalidate' ORDER BY started_at")
     assert sizes == [("10000",), ("2",)]
     assert rows(db, "SELECT doc_sha256, rule, message FROM findings ORDER BY ALL") == before
+
+    # batches of one, validated side by side on the worker pool: each report gets its own findings back
+    with duckdb.connect(str(db)) as conn:
+        conn.execute("DELETE FROM findings")
+    monkeypatch.setenv("JIXIAO_REVALIDATE_BATCH_SIZE", "1")
+    assert run_cli("revalidate", "--db", str(db)).exit_code == 0
+    assert rows(db, "SELECT doc_sha256, rule, message FROM findings ORDER BY ALL") == before
