@@ -206,7 +206,10 @@ def _heap_frozen() -> Iterator[None]:
     The flow collects after each batch (see there); a full collection walks every object of the
     process (Prefect, pydantic, DuckDB: ~0.3-0.5 s each time, holding the interpreter lock the batch
     threads need). Frozen, the objects from before the run are skipped, and the collection only walks
-    what the run itself made. They are handed back to the collector afterwards."""
+    what the run itself made. They are handed back to the collector afterwards. One full collection
+    first: garbage from before the run (an earlier run's frames in a long-lived process) would
+    otherwise be frozen with the rest and held for the whole run."""
+    gc.collect()
     gc.freeze()
     try:
         yield
