@@ -37,7 +37,7 @@ from jixiao.settings import Settings
 from jixiao.summary import artifact_rows
 from tasks.batch import READ_RETRIES, read_and_prepare_batch
 from tasks.load import FileOutcome, PreparedBatch, finish_run, load_prepared, prepare_batch, start_run
-from tasks.pipeline import rejected
+from tasks.pipeline import unread
 from warehouse.db import connect
 
 SUMMARY_ARTIFACT_KEY = "ingest-summary"
@@ -276,7 +276,7 @@ def ingest_flow(paths: list[str], db: str | None = None, batch_size: int | None 
                     # MB per batch until the end (+0.6 GiB). Cheap in `_heap_frozen`.
                     gc.collect()
             if refused_links:  # links out of the input folder: never read, counted as rejected
-                refused = prepare_batch([rejected(str(path), b"", reason) for path, reason in refused_links])
+                refused = prepare_batch([unread(str(path), reason) for path, reason in refused_links])
                 stats = load_prepared(conn, run_id, refused)
                 tally.add_batch(refused, stats.outcomes)
                 tally.add_counts(stats.loaded, stats.rejected, stats.unchanged)

@@ -15,7 +15,7 @@ from pathlib import Path
 from tasks.archive import archive_bytes, archive_file
 from tasks.load import PreparedBatch, prepare_batch
 from tasks.models import Processed
-from tasks.pipeline import FactFrames, process_batch_with_frames, rejected
+from tasks.pipeline import FactFrames, process_batch_with_frames, rejected, unread
 
 READ_RETRIES = 2
 _HASH_CHUNK = 1 << 20
@@ -67,11 +67,11 @@ def _read_one(path: str, archive_dir: Path, max_file_bytes: int, raise_transient
     try:
         data, sha256, size = _read_limited(Path(path), max_file_bytes)
     except PERMANENT_IO_ERRORS as exc:
-        return rejected(path, b"", f"cannot read the file: {exc.strerror or exc}")
+        return unread(path, f"cannot read the file: {exc.strerror or exc}")
     except OSError as exc:
         if raise_transient_io:
             raise
-        return rejected(path, b"", f"reading failed after {READ_RETRIES} retries: {exc}")
+        return unread(path, f"reading failed after {READ_RETRIES} retries: {exc}")
     if data is None:
         # Too large to process, but its bytes are kept like every input's: streamed into the archive.
         sha256, size, _ = archive_file(archive_dir, Path(path))

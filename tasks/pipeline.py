@@ -28,6 +28,14 @@ def rejected(path: str, data: bytes, reason: str, *, sha256: str | None = None,
     return Processed(document=document, facts=None, reject_reason=reason)
 
 
+def unread(path: str, reason: str) -> Processed:
+    """A file whose bytes were never read (gone, forbidden, a link out of the folder): rejected with
+    `reason`. With no content to hash, it is keyed by its path (sha256 of "unread:" + path), so two such
+    files stay two rejections (the sha256 of no bytes would make the second "the same bytes" as the
+    first) and the same file in a re-run stays one document. Nothing of it is archived."""
+    return rejected(path, b"", reason, sha256=hashlib.sha256(f"unread:{path}".encode()).hexdigest(), size=0)
+
+
 def read_and_extract(path: str, data: bytes) -> Processed:
     """Read and extract one file; unreadable input becomes a rejection with the reader's reason."""
     try:

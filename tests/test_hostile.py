@@ -102,6 +102,9 @@ def test_ingest_of_a_hostile_folder_with_the_seeds(tmp_path: Path, monkeypatch: 
     outside = tmp_path / "secret.txt"
     outside.write_text("\n".join(REPORT) + "\n外部文件", encoding="utf-8")
     (folder / "link_out.txt").symlink_to(outside)
+    # a second refused link: a rejection of its own, not "the same bytes" as the first (neither is read)
+    (outside.parent / "secret_2.txt").write_text("另一份外部文件", encoding="utf-8")
+    (folder / "link_out_2.txt").symlink_to(outside.parent / "secret_2.txt")
     db = tmp_path / "w.duckdb"
 
     summary = ingest_flow([str(folder)], db=str(db), workers=1)
@@ -110,7 +113,8 @@ def test_ingest_of_a_hostile_folder_with_the_seeds(tmp_path: Path, monkeypatch: 
     assert summary["status"] == "completed"
     assert summary["files_seen"] == entries == summary["loaded"] + summary["rejected"] + summary["unchanged"]
     rejected = {Path(item["path"]).name: item["reason"] for item in summary["rejections"]}
-    expected_rejections = {**reasons, "link_out.txt": "outside the input folder.*not followed"}
+    expected_rejections = {**reasons, "link_out.txt": "outside the input folder.*not followed",
+                           "link_out_2.txt": "outside the input folder.*not followed"}
     assert set(rejected) == set(expected_rejections)
     for name, reason in expected_rejections.items():
         assert re.search(reason, rejected[name]), (name, rejected[name])
@@ -126,7 +130,7 @@ def test_ingest_of_a_hostile_folder_with_the_seeds(tmp_path: Path, monkeypatch: 
     assert runs == [(entries, summary["loaded"], summary["rejected"], summary["unchanged"])]
     archive = db.parent / "archive"
     for path in folder.iterdir():
-        if path.name == "link_out.txt":
+        if path.name.startswith("link_out"):
             continue  # a link out of the folder is never followed, so nothing of it is read
         if path.name == "huge.txt":  # over the size limit: streamed into the archive, never held whole
             digest = hashlib.sha256()
