@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import gc
 import traceback
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,7 +32,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import task_run as current_task_run
 
 from flows.discover import discover_inputs
-from flows.runners import TaskRunnerName, build_task_runner, default_workers, run_in_pool
+from flows.runners import TaskRunnerName, build_task_runner, default_workers, results_in_order, run_in_pool
 from jixiao.settings import Settings
 from jixiao.summary import artifact_rows
 from tasks.batch import READ_RETRIES, read_and_prepare_batch
@@ -246,18 +246,15 @@ def ingest_flow(paths: list[str], db: str | None = None, batch_size: int | None 
                     "task_runner": task_runner, "workers": workers},
         )
         try:
-            def submit(number: int) -> Any:
-                return process_batch_task.with_options(task_run_name=f"batch-{number}-of-{len(batches)}").submit(
-                    batches[number - 1], settings.archive_path, settings.max_file_bytes, pool_workers)
+            def submit(index: int) -> Any:
+                return process_batch_task.with_options(task_run_name=f"batch-{index + 1}-of-{len(batches)}").submit(
+                    batches[index], settings.archive_path, settings.max_file_bytes, pool_workers)
 
             with _heap_frozen():  # before the first batch is submitted: every batch is collectable
                 # A bounded window of batches in flight: the workers stay busy while the flow loads,
                 # and memory holds `window` batches at most, whatever the size of the run.
-                in_flight = deque(submit(number) for number in range(1, min(window, len(batches)) + 1))
-                for number in range(1, len(batches) + 1):
-                    prepared = in_flight.popleft().result()
-                    if number + len(in_flight) < len(batches):
-                        in_flight.append(submit(number + len(in_flight) + 1))
+                for index, prepared in results_in_order(len(batches), window, submit):
+                    number = index + 1
                     stats = load_prepared(conn, run_id, prepared)
                     tally.add_batch(prepared, stats.outcomes)
                     tally.add_counts(stats.loaded, stats.rejected, stats.unchanged)

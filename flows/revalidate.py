@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import traceback
-from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -30,7 +29,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from expectations.schemas import RULE_BY_NAME
-from flows.runners import default_workers, run_in_pool
+from flows.runners import default_workers, results_in_order, run_in_pool
 from jixiao.settings import Settings
 from tasks.archive import archived_path
 from tasks.corrections import effective_frames
@@ -174,7 +173,7 @@ def _transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 @task(name="validate-batch", cache_policy=NO_CACHE, persist_result=False)
 def validate_batch_task(frames: dict[str, pd.DataFrame], doc_shas: list[str], pool_workers: int = 1) -> pd.DataFrame:
-    # on the ingest flow's process pool (one process per core): validation is CPU-bound pandas
+    # on the process's worker pool (flows.runners, one process per core): validation is CPU-bound pandas
     return run_in_pool(pool_workers, validate_batch, frames, doc_shas)
 
 
@@ -253,21 +252,16 @@ def _revalidate_in_order(conn: duckdb.DuckDBPyConnection, run_id: str, batches: 
     # one batch has nothing to overlap with: validated here, no pool to start
     pool_workers = workers if len(batches) > 1 else 1
 
-    def submit(number: int) -> tuple[list[str], Any]:
+    def submit(number: int) -> Any:
         shas = [report.sha256 for report in batches[number]]
         task_run = validate_batch_task.with_options(task_run_name=names[number])
-        return shas, task_run.submit(effective_frames(conn, shas), shas, pool_workers)
+        return task_run.submit(effective_frames(conn, shas), shas, pool_workers)
 
-    in_flight = deque(submit(number) for number in range(min(workers + 1, len(batches))))
-    for number in range(len(batches)):
-        shas, future = in_flight.popleft()
-        findings = future.result()
-        if number + len(in_flight) + 1 < len(batches):
-            in_flight.append(submit(number + len(in_flight) + 1))
+    for number, findings in results_in_order(len(batches), workers + 1, submit):
+        shas = [report.sha256 for report in batches[number]]
         changes.add(apply_findings(conn, run_id, shas, findings))
         touched += shas
         logger.info("%s: %d reports revalidated", names[number], len(shas))
-
 
 def _summary(run_id: str, db: Path, selected: list[SelectedReport], touched: list[str], changes: RunChanges,
              kept: list[dict[str, str]], reextract: bool, error: str | None = None) -> dict[str, Any]:

@@ -16,7 +16,8 @@ import atexit
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Literal, TypeVar
 
@@ -70,6 +71,22 @@ def run_in_pool(workers: int, function: Callable[..., T], /, *args: Any, **kwarg
     if workers <= 1:
         return function(*args, **kwargs)
     return process_pool(workers).submit(function, *args, **kwargs).result()
+
+
+def results_in_order(count: int, window: int, submit: Callable[[int], Any]) -> Iterator[tuple[int, Any]]:
+    """(number, result) of the futures `submit(0)` .. `submit(count - 1)`, in that order, at most `window`
+    submissions in flight: the next one goes out as soon as the oldest is done, so the workers stay
+    busy while the caller handles each result through its one connection."""
+    in_flight = deque(submit(number) for number in range(min(window, count)))
+    submitted = len(in_flight)
+    for number in range(count):
+        done = [in_flight.popleft().result()]
+        if submitted < count:
+            in_flight.append(submit(submitted))
+            submitted += 1
+        # handed over through the list: this suspended frame keeps no reference to the result, so
+        # the caller alone decides when a (large) batch is freed
+        yield number, done.pop()
 
 
 def build_task_runner(name: TaskRunnerName, *, workers: int, dask_address: str | None = None) -> TaskRunner:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from flows.runners import process_pool, run_in_pool
+from flows.runners import process_pool, results_in_order, run_in_pool
 from tests.shared import PROJECT_ROOT
 
 
@@ -33,3 +35,20 @@ def test_a_process_using_the_pool_exits_quietly() -> None:
     done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "leak" not in done.stderr, done.stderr[:500]
+
+
+def test_results_come_in_submission_order_with_a_bounded_window() -> None:
+    in_flight, most = set(), 0
+
+    def submit(number: int) -> Any:
+        nonlocal most
+        in_flight.add(number)
+        most = max(most, len(in_flight))
+        # later submissions finish first: the order must come from the helper, not from timing
+        return pool.submit(lambda: (time.sleep(0.01 * (5 - number % 5)), in_flight.discard(number), number * 10)[2])
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(results_in_order(12, 3, submit))
+
+    assert results == [(number, number * 10) for number in range(12)]
+    assert most == 3  # the window is kept full and never exceeded
