@@ -5,8 +5,9 @@ child process, paragraphs and tables laid out as text with a map back to cells a
 
 The canonical text is what every span points into and what the warehouse stores, so a person can
 always see where a figure came from. It is the decoded text after NFKC (full-width digits and
-punctuation become ASCII: "１２３．４５" -> "123.45", "，" -> ","), with line breaks unified and
-runs of spaces folded to one.
+punctuation become ASCII: "１２３．４５" -> "123.45", "，" -> ","), with line breaks unified, zero-width
+characters and mirror sites' pinyin residue (部門(mén) -> 部门) removed. The layout is kept: runs of spaces,
+tabs and blank lines are how flattened tables show their columns and empty cells (tasks/extract/grid.py).
 """
 
 from __future__ import annotations
@@ -44,9 +45,18 @@ _GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936"}
 _MIN_READABLE_SHARE = 0.85  # below this share of printable characters the "text" is binary noise
 TRADITIONAL_WARNING = "converted from traditional to simplified characters (OpenCC t2s)"
 
-_SPACES = re.compile(r"[^\S\n]+")  # any whitespace but a line break (NFKC already made U+3000 a space)
-_TRAILING = re.compile(r" +\n")
-_MANY_BLANK_LINES = re.compile(r"\n{3,}")
+# Any whitespace but a line break or a tab becomes a plain space (NFKC already made U+3000 a space);
+# runs are kept, since aligned columns are made of them.
+_SPACES = re.compile(r"[^\S\n\t ]")
+_TRAILING = re.compile(r"[ \t]+\n")
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Mirror sites print each character's pinyin after it: 區(qū)財(cái)政(zhèng). Only syllables with a
+# tone mark are taken for residue by themselves; toneless ones (們(men)) only in a text full of residue.
+_TONED_PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])\((?=[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹ])[a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜńňǹ]{1,7}\)")
+_TONELESS_PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zü]{1,6}\)")
+_RESIDUE_MIN = 5
+# A scanning artifact glued to a figure: "1,234.56?万元", "为?1234".
+_GLUED_QUESTION = re.compile(r"(?<=\d)\?(?=[万亿千元%])|(?<=[\u4e00-\u9fff:])\?(?=\d)")
 
 
 def read_document(path: str, data: bytes, limits: ReadLimits | None = None) -> Document:
@@ -146,13 +156,16 @@ def _looks_like_utf16(data: bytes) -> bool:
 
 
 def canonical_text(decoded: str) -> str:
-    """NFKC, unified line breaks, folded spaces: the one text every span of a document points into."""
+    """NFKC, unified line breaks, layout kept, residue removed: the one text every span points into."""
     text = unicodedata.normalize("NFKC", decoded)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
-    text = text.replace("\ufeff", "").replace("\u200b", "")
+    text = _ZERO_WIDTH.sub("", text)
     text = _SPACES.sub(" ", text)
-    text = _TRAILING.sub("\n", text)
-    text = _MANY_BLANK_LINES.sub("\n\n", text)
+    text = _TRAILING.sub("\n", text + "\n")
+    text, toned = _TONED_PINYIN.subn("", text)
+    if toned >= _RESIDUE_MIN:
+        text = _TONELESS_PINYIN.sub("", text)
+    text = _GLUED_QUESTION.sub("", text)
     return text.strip("\n ")
 
 

@@ -45,8 +45,18 @@ def test_gb18030_and_utf8_bom_copies_of_a_seed_give_the_same_facts() -> None:
     assert facts_gb.to_json() == facts_bom.to_json()
 
 
-def test_canonical_text_folds_spaces_and_line_breaks() -> None:
-    assert canonical_text("支出\r\n  19,909,622.50\u3000元\r\n\r\n\r\n\r\n下一段  ") == "支出\n 19,909,622.50 元\n\n下一段"
+def test_canonical_text_unifies_breaks_and_keeps_the_layout() -> None:
+    # Runs of spaces, tabs and blank lines are a flattened table's columns and empty cells.
+    assert canonical_text("支出\r\n  19,909,622.50\u3000元\r\n\r\n\r\n下一段\t2  ") == \
+        "支出\n  19,909,622.50 元\n\n\n下一段\t2"
+
+
+def test_canonical_text_drops_pinyin_residue_and_glued_artifacts() -> None:
+    mirror = "部門(mén)整體(tǐ)支出績(jì)效自評(píng)表 單(dān)位 萬(wàn)元 我們(men)"
+    assert canonical_text(mirror) == "部門整體支出績效自評表 單位 萬元 我們"
+    # a column letter after a header word is not pinyin, nor a lone toneless syllable
+    assert canonical_text("全年预算数（A） 项目(a)") == "全年预算数(A) 项目(a)"
+    assert canonical_text("支出\u200b1,234.56?万元，为?12") == "支出1,234.56万元,为12"
 
 
 def test_spans_point_into_the_canonical_text() -> None:
