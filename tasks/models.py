@@ -81,6 +81,10 @@ class Amount:
     decimals: int  # digits after the decimal point as written
     unit_implied: bool = False  # the unit was not written beside the number
     provenance: str | None = None  # "table 2, row 5, column 全年执行数" / "page 3"
+    # How it was read: label (words beside the number), column_header, column_position (a column the
+    # header does not name), joined_cells (a number the layout broke over two lines).
+    read_by: str = "label"
+    label: str | None = None  # the row's words where one concept occurs many times (a project's name)
 
     @property
     def half_width_yuan(self) -> float:
@@ -100,6 +104,9 @@ class Rate:
     decimals: int
     amount_id: str | None = None  # for a share: the amount it is a share of (the part)
     provenance: str | None = None  # "table 2, row 5, column 全年执行数" / "page 3"
+    # How it was read: label (words beside the number), column_header, column_position (a column the
+    # header does not name), joined_cells (a number the layout broke over two lines).
+    read_by: str = "label"
 
     @property
     def half_width_pct(self) -> float:
@@ -114,6 +121,7 @@ class Staff:
     as_written: str
     span: tuple[int, int]
     provenance: str | None = None  # "table 2, row 5, column 全年执行数" / "page 3"
+    read_by: str = "label"
 
 
 @dataclass(slots=True)
@@ -124,6 +132,7 @@ class Score:
     span: tuple[int, int]
     label: str = "self_eval_score"
     provenance: str | None = None  # "table 2, row 5, column 全年执行数" / "page 3"
+    read_by: str = "label"
 
 
 @dataclass(slots=True)
@@ -143,6 +152,9 @@ class ReportFacts:
     region: dict[str, str | None]
     fiscal_year: int | None
     report_date: str | None  # ISO: YYYY-MM-DD, or YYYY-MM when the day is not stated
+    # spec: department_overall / project / transfer_payment / final_accounts / other
+    report_kind: str = "department_overall"
+    subject: str | None = None  # the project's or fund's name, for project and transfer_payment documents
     amounts: list[Amount] = field(default_factory=list)
     rates: list[Rate] = field(default_factory=list)
     staff: list[Staff] = field(default_factory=list)
@@ -151,6 +163,9 @@ class ReportFacts:
     status: str = "passed"
     # damaged figures, reported with their span and never guessed: {"as_written", "span", "reason"}
     unparseable: list[dict] = field(default_factory=list)
+    # money figures read but given no concept (spec: "Figures nobody could classify"):
+    # {"as_written", "span", "label", "reason"}
+    unclassified: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         """The fact contract's shape (see the spec): what `jixiao extract --json` prints."""

@@ -82,7 +82,7 @@ def process_batch_with_frames(files: Sequence[tuple[str, bytes]]) -> tuple[list[
             try:
                 validate_report(item.facts)
             except FactContractError as exc:
-                item.facts, item.reject_reason = None, f"extracted facts break the fact contract: {exc}"
+                item.facts, item.reject_reason = None, str(exc)  # the message names the contract already
             except Exception as exc:  # noqa: BLE001
                 item.facts, item.reject_reason = None, f"validation failed: {type(exc).__name__}: {exc}"
     for item in extracted:

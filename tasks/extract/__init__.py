@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from tasks.extract import metadata
+from tasks.extract import forms, metadata
 from tasks.extract.amounts import extract_amounts
 from tasks.extract.damaged import find_damaged, overlaps
 from tasks.extract.phrasings import load_phrasings
@@ -13,14 +13,20 @@ from tasks.extract.scores import extract_scores
 from tasks.extract.segments import Segments
 from tasks.extract.staff import extract_staff
 from tasks.extract.tables import TableFacts, extract_tables
-from tasks.models import Document, Region, ReportFacts
+from tasks.models import Document, Region, ReportFacts, Staff
 
 
 def extract_text(text: str, document: str = "") -> ReportFacts:
-    """Every figure of one report's canonical text, with its span."""
+    """Every figure of one report's canonical text, with its span and how it was read."""
     phrasings = load_phrasings()
     segments = Segments(text)
-    unit = metadata.unit_name(text)
+    tables = extract_tables(text)
+    titles = forms.title_kinds(text, phrasings)
+    kind = forms.report_kind(titles)
+    fields = forms.form_fields(text, phrasings)
+    later = forms.later_project_forms(titles, fields, tables.money_tables)
+    first_form_end = later.starts[0][0] if later.starts else None
+    unit = forms.unit_name(fields, kind, first_form_end) or metadata.unit_name(text)
     date = metadata.report_date(text)
     damaged = find_damaged(text)
     amounts = [a for a in extract_amounts(text, segments, phrasings) if not overlaps(a.span, damaged)]
@@ -31,28 +37,61 @@ def extract_text(text: str, document: str = "") -> ReportFacts:
         region=metadata.region(unit, text),
         fiscal_year=metadata.fiscal_year(text, date),
         report_date=date,
+        report_kind=kind,
+        subject=forms.subject(fields, kind, first_form_end),
         amounts=amounts,
         rates=rates,
         staff=extract_staff(text, segments, phrasings),
         scores=[s for s in extract_scores(text, phrasings) if not overlaps(s.span, damaged)],
         unparseable=[{"as_written": d.as_written, "span": list(d.span), "reason": d.reason} for d in damaged],
     )
-    # Tables (issue 3): figures read by header and row label replace the prose reading of that text.
-    first_ids = (len(facts.amounts) + 1, len(facts.rates) + 1, len(facts.scores) + 1)
-    _merge_tables(facts, extract_tables(text, phrasings, first_ids))
+    _merge_tables(facts, tables, later)
+    _add_form_staff(facts, fields, text)
+    number_facts(facts)
     return facts
 
 
-def _merge_tables(facts: ReportFacts, tables: TableFacts) -> None:
-    """Table figures replace whatever the prose extractor made of the same table text (no double counting)."""
-    if not tables.extents:
-        return
+def _merge_tables(facts: ReportFacts, tables: TableFacts, later: forms.FormContext) -> None:
+    """Table figures replace whatever the prose extractor made of the same cells (no double counting);
+    a later project form's figures become items of that project."""
+    for fact in [*tables.amounts, *tables.rates]:
+        project = later.project_at(fact.span[0])
+        if project is not None and not fact.concept.startswith("target."):
+            fact.concept = "expenditure.project_item"
+            if hasattr(fact, "label"):
+                fact.label = project
     kept = [a for a in facts.amounts if not tables.covers(a.span)]
     kept_ids = {a.id for a in kept}
-    facts.amounts = kept + tables.amounts
-    facts.rates = [r for r in facts.rates if not tables.covers(r.span)
-                   and (r.amount_id is None or r.amount_id in kept_ids)] + tables.rates
-    facts.scores = [s for s in facts.scores if not tables.covers(s.span)] + tables.scores
+    facts.amounts = sorted(kept + tables.amounts, key=lambda a: a.span)
+    facts.rates = sorted([r for r in facts.rates if not tables.covers(r.span)
+                          and (r.amount_id is None or r.amount_id in kept_ids)] + tables.rates, key=lambda r: r.span)
+    facts.scores = sorted([s for s in facts.scores if not tables.covers(s.span)] + tables.scores,
+                          key=lambda s: s.span)
+    facts.unclassified = tables.unclassified
+
+
+def _add_form_staff(facts: ReportFacts, fields: forms.FormFields, text: str) -> None:
+    """Head counts in key cells ("编制人数 | 42") that the prose reading did not state."""
+    stated = {s.concept for s in facts.staff}
+    for concept in ("staff.authorized", "staff.actual"):
+        if concept in stated:
+            continue
+        for value, offset in fields.values.get(concept, [])[:1]:
+            facts.staff.append(Staff(id="", concept=concept, value=int(value), as_written=value,
+                                     span=(offset, offset + len(value)), read_by="column_header"))
+
+
+def number_facts(facts: ReportFacts) -> None:
+    """Ids given once, after every extractor's facts are merged: a1…, r1…, s1…, c1… in text order."""
+    renamed: dict[str, str] = {}
+    for prefix, items in (("a", facts.amounts), ("r", facts.rates), ("s", facts.staff), ("c", facts.scores)):
+        for number, fact in enumerate(items, start=1):
+            if prefix == "a" and fact.id:
+                renamed[fact.id] = f"a{number}"
+            fact.id = f"{prefix}{number}"
+    for rate in facts.rates:
+        if rate.amount_id is not None:
+            rate.amount_id = renamed.get(rate.amount_id)
 
 
 def extract_report(document: Document) -> ReportFacts:

@@ -25,7 +25,7 @@ _TITLE_WORDS = re.compile(
     r"(?:整体支出|整体|项目支出|财政支出|预算)?\s?(?:绩效)?\s?(?:自评|评价|自我评价)\s?(?:报告|表|情况)"
 )
 _LEADING_NOISE = re.compile(r"^(?:附件\s?\d*:?$|\d{4} ?年度?\s?|关于)+")
-_UNIT_SUFFIX = re.compile(
+UNIT_SUFFIX = re.compile(
     r"(?:协会|联合会|委员会|局|厅|办公室|政府|中心|院|所|站|馆|团|会|部|处|队|社|委|室|署|校|学校|医院|街道办事处|街道|镇|乡|科协|妇联|残联|团委|文联)$"
 )
 _DATE_LINE = re.compile(
@@ -58,7 +58,7 @@ def unit_name(text: str) -> str | None:
     head = "\n".join(text.split("\n")[:30])
     for match in _NAME_LINE.finditer(head):
         name = match.group("name").strip()
-        if _UNIT_SUFFIX.search(name):
+        if UNIT_SUFFIX.search(name):
             return name
     lines = [
         _LEADING_NOISE.sub("", line.replace(" ", ""))
@@ -70,7 +70,7 @@ def unit_name(text: str) -> str | None:
     candidate = joined[: title.start()] if title else joined
     candidate = _LEADING_NOISE.sub("", candidate)
     candidate = re.sub(r"(?:部门|单位)$", "", candidate)
-    if 2 <= len(candidate) <= 40 and _UNIT_SUFFIX.search(candidate):
+    if 2 <= len(candidate) <= 40 and UNIT_SUFFIX.search(candidate):
         return candidate
     return _signature(text)
 
@@ -79,7 +79,7 @@ def _signature(text: str) -> str | None:
     """The unit named on the line before the closing date."""
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     for before, line in zip(lines[-4:-1], lines[-3:], strict=False):
-        if (_DATE_LINE.match(line) or _CN_DATE_LINE.match(line)) and _UNIT_SUFFIX.search(before) and len(before) <= 40:
+        if (_DATE_LINE.match(line) or _CN_DATE_LINE.match(line)) and UNIT_SUFFIX.search(before) and len(before) <= 40:
             return before
     return None
 

@@ -1,4 +1,8 @@
-"""Load `tasks/phrasings.toml` once and compile its patterns."""
+"""The lexicon: load `tasks/phrasings.toml` once and compile its patterns.
+
+Prose and tables read the same file: amount labels, bases, table column roles, form row labels,
+money units in captions, metadata keys of forms and the words that give a document's kind.
+"""
 
 from __future__ import annotations
 
@@ -30,10 +34,21 @@ class Phrasings:
     rate_execution: re.Pattern[str]
     rate_growth: re.Pattern[str]
     rate_target: re.Pattern[str]
+    table_columns: tuple[Label, ...]  # value: the column role
+    table_units: tuple[re.Pattern[str], ...]
+    table_rows: tuple[Label, ...]  # whole-label patterns; value: the concept
+    table_section: re.Pattern[str]
+    table_total_row: re.Pattern[str]
+    form_keys: tuple[Label, ...]  # whole-cell patterns; value: the field
+    report_kinds: tuple[Label, ...]
 
 
 def _labels(rows: list[dict], key: str) -> tuple[Label, ...]:
     return tuple(Label(re.compile(row["pattern"]), row[key], row.get("basis")) for row in rows)
+
+
+def _whole(rows: list[dict], key: str) -> tuple[Label, ...]:
+    return tuple(Label(re.compile(f"(?:{row['pattern']})"), row[key]) for row in rows)
 
 
 def _union(rows: list[dict]) -> re.Pattern[str]:
@@ -54,6 +69,13 @@ def load_phrasings(path: Path = PHRASINGS_TOML) -> Phrasings:
         rate_execution=_union(data["rate_execution"]),
         rate_growth=_union(data["rate_growth"]),
         rate_target=_union(data["rate_target"]),
+        table_columns=_labels(data["table_column"], "role"),
+        table_units=tuple(re.compile(row["pattern"]) for row in data["table_unit"]),
+        table_rows=_whole(data["table_row"], "concept"),
+        table_section=_union(data["table_section"]),
+        table_total_row=_union(data["table_total_row"]),
+        form_keys=_whole(data["form_key"], "field"),
+        report_kinds=_labels(data["report_kind"], "kind"),
     )
 
 

@@ -1,76 +1,44 @@
-"""Figures in tables: header cells say what a column holds, row labels name the concept.
+"""Grids -> facts: one step for every table, whatever file or flattening it came from.
 
-基础数据表 / 绩效自评表: "项目 | 年初预算数 | 全年预算数 | 全年执行数 | 分值 | 执行率 | 得分". Works on the
-canonical text, where a real table (docx/pdf/html) is already one line per row with cells joined by
-" | ", so the same code reads real tables and tables flattened into text:
-- "|" cells, one row per line;
-- whitespace-separated columns under a header line ("基本支出 100.00 120.00 118.00");
-- one cell per line (a header of one column name per line, then a label line and its values).
-The money unit may sit only in a caption or a header cell ("单位：万元", "全年执行数(万元)").
+A header row's cells give each column its role through the lexicon (`[[table_column]]` in
+tasks/phrasings.toml): 年初预算数 = budget, 全年预算数 = adjusted_budget, 全年执行数 = final,
+实际到位资金 = funds received, 执行率 / 占比 / 到位率 = rates, 分值 = weight (never a fact), 得分 = score,
+年度指标值 / 实际完成值 = an indicator's target and achieved value. Row labels give the concept
+(`[[table_row]]`, then the prose amount labels). The money unit comes from the cell, the column's
+header, the row label, the header row or a caption above the table, in that order.
+
+Every fact records how it was read (`read_by`): `column_header` (its column named by a header cell),
+`column_position` (a column the header does not name, its role inferred from its values), and
+`joined_cells` (a number the layout broke over two lines). A money figure whose concept or unit
+cannot be settled is returned as unclassified, never guessed.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 
+from tasks.extract.grid import Cell, Grid, find_grids
 from tasks.extract.numbers import ARABIC_NUMBER, parse_arabic
-from tasks.extract.phrasings import PHRASINGS_TOML, Phrasings, leftmost_longest
+from tasks.extract.phrasings import Phrasings, leftmost_longest, load_phrasings
 from tasks.models import UNIT_YUAN, Amount, Rate, Score
 
-VALUE_KINDS = ("budget", "adjusted_budget", "final", "execution", "score", "weight")
-AMOUNT_KINDS = ("budget", "adjusted_budget", "final")
-_CELL_NUMBER = re.compile(rf"^(?P<num>{ARABIC_NUMBER})\s?(?P<unit>亿元|万元|千元|元|%)?$")
-_EMPTY_CELL = re.compile(r"^(?:|-|—|/|无)$")
-_LABEL_PREFIX = re.compile(r"^(?:其中[:]?|\d+[.、]|[一二三四五六七八九十]+、|\(\w\))\s*")
-_CAPTION_LINES = 3  # lines above a header searched for "单位：万元"
-_MAX_ROWS = 200
-
-
-@dataclass(frozen=True, slots=True)
-class _TablePhrasings:
-    columns: tuple[tuple[re.Pattern[str], str], ...]
-    units: tuple[re.Pattern[str], ...]
-    row_labels: tuple[tuple[re.Pattern[str], str], ...]
-    total_row: re.Pattern[str]
-    any_column: re.Pattern[str]  # any column header word: a cheap gate before the per-line work
-
-
-@cache
-def _table_phrasings() -> _TablePhrasings:
-    data = tomllib.loads(PHRASINGS_TOML.read_text(encoding="utf-8"))
-    return _TablePhrasings(
-        columns=tuple((re.compile(row["pattern"]), row["kind"]) for row in data["table_column"]),
-        units=tuple(re.compile(row["pattern"]) for row in data["table_unit"]),
-        row_labels=tuple((re.compile(row["pattern"]), row["concept"]) for row in data["table_row_label"]),
-        total_row=re.compile("|".join(f"(?:{row['pattern']})" for row in data["table_total_row"])),
-        any_column=re.compile("|".join(f"(?:{row['pattern']})" for row in data["table_column"])),
-    )
-
-
-@dataclass(slots=True)
-class _Cell:
-    text: str
-    start: int
-
-    @property
-    def end(self) -> int:
-        return self.start + len(self.text)
-
-
-@dataclass(slots=True)
-class _Table:
-    number: int
-    header: list[_Cell]
-    kinds: list[str | None]  # per column: a VALUE_KINDS entry, "label" or None
-    units: list[str | None]  # per column, from the header cell
-    rows: list[list[_Cell | None]] = field(default_factory=list)
-    unit: str | None = None  # from the caption or the header line
-    start: int = 0
-    end: int = 0
+MONEY_ROLES = ("budget", "adjusted_budget", "final", "funds_received")
+RATE_ROLES = {"execution": "execution", "share": "share", "indicator_rate": "indicator"}
+_TEXT_ROLES = (None, "label", "indicator", "indicator_part")
+_VALUE = re.compile(
+    rf"^(?P<cmp>[≥≤<>=]|不低于|不高于|不超过|不少于)?\s?(?P<num>{ARABIC_NUMBER})\s?"
+    r"(?P<unit>亿元|万元|千元|元|%)?(?P<per>/[^\d\s]{1,6})?$")
+_EMPTY = re.compile(r"^(?:-+|—+|/|无|\\)$")
+_PARENS = re.compile(r"\([^()]*\)")
+_LABEL_PREFIX = re.compile(
+    r"^(?:其中|含|按[^:]{1,8}?分?|[一二三四五六七八九十]+、|\d{1,2}[.、]|\(\w{1,2}\)|[①-⑳])\s?[:]?\s?")
+_GROWTH_NAME = re.compile(r"增长率|增幅|增速|涨幅|同比增长|提高率")
+_LEVEL_RATE_CONCEPT = {"expenditure.level.city": "expenditure.level.local",
+                       "expenditure.level.county": "expenditure.level.local"}
+_CAPTION_LINES = 3
 
 
 @dataclass(slots=True)
@@ -78,233 +46,303 @@ class TableFacts:
     amounts: list[Amount] = field(default_factory=list)
     rates: list[Rate] = field(default_factory=list)
     scores: list[Score] = field(default_factory=list)
-    extents: list[tuple[int, int]] = field(default_factory=list)  # the text the tables cover
+    unclassified: list[dict] = field(default_factory=list)
+    cells: list[tuple[int, int]] = field(default_factory=list)  # the cells read: prose skips them
+    grids: int = 0
+    money_tables: list[int] = field(default_factory=list)  # where each money table starts
 
     def covers(self, span: tuple[int, int]) -> bool:
-        return any(start <= span[0] < end for start, end in self.extents)
+        return any(start <= span[0] < end for start, end in self.cells)
 
 
-def _lines(text: str) -> list[tuple[int, str]]:
-    out, offset = [], 0
-    for line in text.split("\n"):
-        out.append((offset, line))
-        offset += len(line) + 1
-    return out
+@cache
+def _phrasings() -> Phrasings:
+    return load_phrasings()
 
 
-def _split_cells(offset: int, line: str, separator: str) -> list[_Cell]:
-    cells, position = [], 0
-    for piece in line.split(separator):
-        stripped = piece.strip()
-        lead = len(piece) - len(piece.lstrip())
-        cells.append(_Cell(stripped, offset + position + lead))
-        position += len(piece) + len(separator)
-    return cells
-
-
-def _column_kind(cell: str, phrasings: _TablePhrasings) -> tuple[str | None, str | None]:
-    unit = next((m.group(1) for p in phrasings.units if (m := p.search(cell))), None)
-    name = re.sub(r"\(.*?\)", "", cell).strip()
-    for pattern, kind in phrasings.columns:
-        if pattern.search(name):
-            return kind, unit
+def column_role(text: str) -> tuple[str | None, str | None]:
+    """(role, money unit) of a header cell: "全年执行数(万元)" -> ("final", "万元")."""
+    phrasings = _phrasings()
+    unit = next((m.group(1) for p in phrasings.table_units if (m := p.search(text))), None)
+    name = _PARENS.sub("", text).replace(" ", "").strip(":")
+    if not name:
+        return None, unit
+    for label in phrasings.table_columns:
+        if label.pattern.search(name):
+            return label.value, unit
     return None, unit
 
 
-def _header(cells: list[_Cell], phrasings: _TablePhrasings) -> tuple[list[str | None], list[str | None]] | None:
-    """Column kinds when these cells are a table header: two or more value columns, nothing unknown
-    but the first (label) column."""
-    kinds, units = zip(*(_column_kind(c.text, phrasings) for c in cells), strict=True) if cells else ((), ())
-    values = [k for k in kinds if k in VALUE_KINDS and k != "weight"]
-    unknown = [i for i, (k, c) in enumerate(zip(kinds, cells, strict=True)) if k is None and c.text and i > 0]
-    if len(values) < 2 or unknown:
-        return None
-    return list(kinds), list(units)
-
-
-def _is_value(cell: str) -> bool:
-    return bool(_CELL_NUMBER.match(cell) or _EMPTY_CELL.match(cell))
-
-
-def find_tables(text: str) -> list[_Table]:
-    phrasings = _table_phrasings()
-    lines = _lines(text)
-    # A table starts at a header (or at a label line right above one-cell-per-line headers); prose
-    # lines that name no column are skipped without the per-cell work.
-    header_like = [bool(phrasings.any_column.search(line)) for _, line in lines]
-    tables: list[_Table] = []
-    index = 0
-    while index < len(lines):
-        if not (header_like[index] or (index + 1 < len(lines) and header_like[index + 1])):
-            index += 1
-            continue
-        table, index_after = _table_at(lines, index, phrasings, len(tables) + 1)
-        if table is None:
-            index += 1
-            continue
-        table.unit = table.unit or _caption_unit(lines, index, phrasings)
-        tables.append(table)
-        index = index_after
-    return tables
-
-
-def _table_at(lines: list[tuple[int, str]], index: int, phrasings: _TablePhrasings,
-              number: int) -> tuple[_Table | None, int]:
-    offset, line = lines[index]
-    if "|" in line:
-        header = _split_cells(offset, line, "|")
-        found = _header(header, phrasings)
-        if found:
-            table = _Table(number, header, *found, start=offset)
-            index += 1
-            while index < len(lines) and "|" in lines[index][1] and len(table.rows) < _MAX_ROWS:
-                cells = _split_cells(*lines[index], "|")
-                table.rows.append([cell if cell.text else None for cell in cells])
-                index += 1
-            return _finish(table, lines, index)
-    if " " in line.strip():
-        header = _split_cells(offset, line, " ")
-        found = _header(header, phrasings)
-        if found:
-            table = _Table(number, header, *found, start=offset)
-            width = len([k for k in found[0] if k != "label"])
-            index += 1
-            while index < len(lines) and len(table.rows) < _MAX_ROWS:
-                row = _spaced_row(*lines[index], width)
-                if row is None:
-                    break
-                table.rows.append(row)
-                index += 1
-            table.kinds = [k for k in found[0] if k != "label"]
-            table.units = [u for k, u in zip(found[0], found[1], strict=True) if k != "label"]
-            table.kinds.insert(0, "label")
-            table.units.insert(0, None)
-            return _finish(table, lines, index)
-    return _one_cell_per_line(lines, index, phrasings, number)
-
-
-def _spaced_row(offset: int, line: str, width: int) -> list[_Cell | None] | None:
-    """"其中:基本支出 100.00 120.00 118.00 -": a label, then exactly one value per value column."""
-    cells = _split_cells(offset, line, " ")
-    values = cells[-width:] if len(cells) > width else []
-    if not values or not all(_is_value(cell.text) for cell in values):
-        return None
-    label_cells = cells[: len(cells) - width]
-    if not label_cells or _is_value(label_cells[-1].text):
-        return None
-    label = _Cell(line[label_cells[0].start - offset: label_cells[-1].end - offset], label_cells[0].start)
-    return [label, *(None if _EMPTY_CELL.match(cell.text) else cell for cell in values)]
-
-
-def _one_cell_per_line(lines: list[tuple[int, str]], index: int, phrasings: _TablePhrasings,
-                       number: int) -> tuple[_Table | None, int]:
-    header: list[_Cell] = []
-    kinds: list[str | None] = []
-    units: list[str | None] = []
-    position = index
-    if _column_kind(lines[position][1].strip(), phrasings)[0] == "label":
-        header.append(_Cell(lines[position][1].strip(), lines[position][0]))
-        position += 1
-    else:
-        header.append(_Cell("", lines[position][0]))
-    kinds.append("label")
-    units.append(None)
-    while position < len(lines):
-        kind, unit = _column_kind(lines[position][1].strip(), phrasings)
-        if kind not in VALUE_KINDS or not lines[position][1].strip():
+def clean_label(text: str) -> str:
+    label = text.replace(" ", "")
+    for _ in range(3):
+        stripped = _LABEL_PREFIX.sub("", label)
+        if stripped == label:
             break
-        header.append(_Cell(lines[position][1].strip(), lines[position][0]))
-        kinds.append(kind)
-        units.append(unit)
-        position += 1
-    if len([k for k in kinds if k in VALUE_KINDS and k != "weight"]) < 2:
-        return None, index + 1
-    table = _Table(number, header, kinds, units, start=lines[index][0])
-    width = len(kinds) - 1
-    while position + width < len(lines) + 0 and len(table.rows) < _MAX_ROWS:
-        label_offset, label = lines[position]
-        group = lines[position + 1: position + 1 + width]
-        if not label.strip() or _is_value(label.strip()) or len(group) < width \
-                or not all(_is_value(value.strip()) for _, value in group):
-            break
-        row: list[_Cell | None] = [_split_cells(label_offset, label, "\n")[0]]
-        for value_offset, value in group:
-            cell = _split_cells(value_offset, value, "\n")[0]
-            row.append(None if _EMPTY_CELL.match(cell.text) else cell)
-        table.rows.append(row)
-        position += 1 + width
-    return _finish(table, lines, position)
+        label = stripped
+    return _PARENS.sub("", label).strip(":")
 
 
-def _finish(table: _Table, lines: list[tuple[int, str]], index_after: int) -> tuple[_Table | None, int]:
-    if not table.rows:
-        return None, index_after
-    last = table.rows[-1]
-    table.end = max(cell.end for cell in last if cell is not None)
-    table.unit = next((u for u in table.units if u), None)
-    return table, index_after
+def row_concept(label: str, phrasings: Phrasings) -> str | None:
+    cleaned = clean_label(label)
+    if not cleaned:
+        return None
+    for row in phrasings.table_rows:
+        if row.pattern.fullmatch(cleaned):
+            return row.value
+    found = leftmost_longest(phrasings.amount_labels, cleaned)
+    if found is not None and found[1].start() == 0 and len(cleaned) - found[1].end() <= 2:
+        return found[0].value
+    return None
 
 
-def _caption_unit(lines: list[tuple[int, str]], header_index: int, phrasings: _TablePhrasings) -> str | None:
-    for _, line in reversed(lines[max(0, header_index - _CAPTION_LINES): header_index + 1]):
-        for pattern in phrasings.units[:1]:  # the caption form: "单位：万元"
-            match = pattern.search(line)
+@dataclass(slots=True)
+class _Header:
+    row: int
+    roles: list[str | None]
+    units: list[str | None]
+    texts: list[str]
+    kind: str  # money / indicator
+    read_by: list[str]
+
+
+def _header_at(grid: Grid, index: int) -> _Header | None:
+    rows = [grid.rows[index]]
+    candidates = [rows]
+    if index > 0 and grid.layout != "cell_per_line":
+        candidates.append([grid.rows[index - 1], grid.rows[index]])  # a header broken over two lines
+    for group in candidates:
+        width = max(len(r) for r in group)
+        texts = ["".join(r[c].text for r in group if c < len(r) and r[c] is not None) for c in range(width)]
+        found = [column_role(t) for t in texts]
+        roles = [role for role, _ in found]
+        units = [unit for _, unit in found]
+        money = sum(1 for r in roles if r in MONEY_ROLES)
+        rates = sum(1 for r in roles if r in RATE_ROLES)
+        if money >= 2 or (money == 1 and (rates or any(units))):
+            if roles and roles[0] in MONEY_ROLES:  # a table's first column holds names, not values
+                roles[0] = "label"
+            return _Header(index, roles, units, texts, "money", ["column_header"] * width)
+        if "actual" in roles and ("target" in roles or "indicator" in roles):
+            return _Header(index, roles, units, texts, "indicator", ["column_header"] * width)
+    return None
+
+
+def _caption_unit(text: str, grid: Grid, header: _Header, lines: list[str]) -> str | None:
+    phrasings = _phrasings()
+    above = [c.text for row in grid.rows[max(0, header.row - _CAPTION_LINES): header.row] for c in row if c]
+    above += lines[max(0, grid.first_line - _CAPTION_LINES): grid.first_line]
+    for piece in [*header.texts, *reversed(above)]:
+        for pattern in phrasings.table_units:
+            match = pattern.search(piece)
             if match:
                 return match.group(1)
     return None
 
 
-def _row_concept(label: str, phrasings: Phrasings, table_phrasings: _TablePhrasings) -> str | None:
-    label = _LABEL_PREFIX.sub("", label).strip()
-    for pattern, concept in table_phrasings.row_labels:
-        if pattern.search(label):
-            return concept
-    found = leftmost_longest(phrasings.amount_labels, label)
-    return found[0].value if found is not None and found[1].start() == 0 else None
+def _infer_positional_roles(grid: Grid, header: _Header, rows: range) -> None:
+    """Columns past the header's last cell: a column of percentages beside budget and final columns
+    is their execution rate (a header cell lost in the copy)."""
+    width = max((len(grid.rows[i]) for i in rows), default=0)
+    if width <= len(header.roles) or "final" not in header.roles:
+        return
+    for column in range(len(header.roles), width):
+        values = [grid.rows[i][column] for i in rows if column < len(grid.rows[i]) and grid.rows[i][column]]
+        texts = [c.text for c in values if c is not None and not _EMPTY.match(c.text)]
+        role = "execution" if texts and all(t.endswith("%") for t in texts) else None
+        header.roles.append(role)
+        header.units.append(None)
+        header.texts.append("")
+        header.read_by.append("column_position")
 
 
-def extract_tables(text: str, phrasings: Phrasings, first_ids: tuple[int, int, int] = (1, 1, 1)) -> TableFacts:
-    """Amounts, execution rates and scores of every table in the text, ids numbered from `first_ids`."""
-    table_phrasings = _table_phrasings()
+def _label_column(roles: list[str | None], column: int) -> int | None:
+    for k in range(column - 1, -1, -1):
+        if roles[k] in _TEXT_ROLES:
+            return k
+    return None
+
+
+def _row_label(row: list[Cell | None], column: int | None) -> Cell | None:
+    if column is None:
+        return None
+    for k in range(min(column, len(row) - 1), -1, -1):
+        cell = row[k]
+        if cell is not None and cell.text and not _VALUE.match(cell.text):
+            return cell
+    return None
+
+
+def extract_tables(text: str) -> TableFacts:
+    """Amounts, rates, scores and unclassified money of every table in the text."""
+    phrasings = _phrasings()
     facts = TableFacts()
-    amount_no, rate_no, score_no = first_ids
-    for table in find_tables(text):
-        facts.extents.append((table.start, table.end))
-        for row_number, row in enumerate(table.rows, start=2):
-            label_cell = row[0] if row else None
-            if label_cell is None:
-                continue
-            concept = _row_concept(label_cell.text, phrasings, table_phrasings)
-            for column, cell in enumerate(row[1:], start=1):
-                kind = table.kinds[column] if column < len(table.kinds) else None
-                match = _CELL_NUMBER.match(cell.text) if cell is not None else None
-                if match is None or kind not in VALUE_KINDS or kind == "weight":
-                    continue
-                heading = table.header[column].text if column < len(table.header) else ""
-                where = f"table {table.number}, row {row_number}, column {heading or column + 1}"
-                number = parse_arabic(match.group("num"))
-                span = (cell.start, cell.start + match.end())
-                as_written = text[span[0]:span[1]]
-                if kind in AMOUNT_KINDS:
-                    unit = match.group("unit") if match.group("unit") not in (None, "%") else None
-                    unit = unit or table.units[column] or table.unit
-                    if concept is None or unit is None:
-                        continue
-                    facts.amounts.append(Amount(
-                        id=f"a{amount_no}", concept=concept, basis=kind,
-                        value_yuan=float(round(number.value * UNIT_YUAN[unit], 2)), as_written=as_written,
-                        span=span, unit=unit, decimals=number.decimals,
-                        unit_implied=match.group("unit") is None, provenance=where))
-                    amount_no += 1
-                elif kind == "execution" and concept is not None:
-                    facts.rates.append(Rate(id=f"r{rate_no}", concept=concept, kind="execution",
-                                            value_pct=float(number.value), as_written=as_written, span=span,
-                                            decimals=number.decimals, provenance=where))
-                    rate_no += 1
-                elif kind == "score" and number.value <= Decimal(100):
-                    total = table_phrasings.total_row.search(_LABEL_PREFIX.sub("", label_cell.text).strip())
-                    facts.scores.append(Score(id=f"c{score_no}", value=float(number.value), as_written=as_written,
-                                              span=span, label="self_eval_score" if total else "indicator_score",
-                                              provenance=where))
-                    score_no += 1
+    lines = text.split("\n")
+    for grid in find_grids(text):
+        facts.grids += 1
+        _read_grid(text, grid, lines, phrasings, facts)
     return facts
+
+
+def _read_grid(text: str, grid: Grid, lines: list[str], phrasings: Phrasings, facts: TableFacts) -> None:
+    index = 0
+    while index < len(grid.rows):
+        header = _header_at(grid, index)
+        if header is None:
+            index += 1
+            continue
+        end = index + 1
+        while end < len(grid.rows) and _header_at(grid, end) is None and not _ends_table(grid.rows[end], header):
+            end += 1
+        if end == index + 1:
+            index += 1
+            continue
+        rows = range(index + 1, end)
+        if header.kind == "money":
+            facts.money_tables.append(grid.rows[index][0].start if grid.rows[index][0] else grid.start)
+            _infer_positional_roles(grid, header, rows)
+            unit = _caption_unit(text, grid, header, lines)
+            for number in rows:
+                _money_row(text, grid, header, number, unit, phrasings, facts)
+        else:
+            for number in rows:
+                _indicator_row(text, grid, header, number, facts)
+        index = end
+
+
+def _ends_table(row: list[Cell | None], header: _Header) -> bool:
+    if header.kind != "money":
+        return False
+    first_value = next((i for i, r in enumerate(header.roles) if r in MONEY_ROLES), 1)
+    label = _row_label(row, _label_column(header.roles, first_value))
+    if label is None:
+        return False
+    return bool(_phrasings().table_section.search(label.text)) or len(clean_label(label.text)) > 24
+
+
+def _parse(cell: Cell | None) -> re.Match[str] | None:
+    return _VALUE.match(cell.text) if cell is not None and cell.text else None
+
+
+def _where(grid: Grid, header: _Header, row: int, column: int) -> str:
+    heading = header.texts[column] if column < len(header.texts) and header.texts[column] else str(column + 1)
+    return f"{grid.layout} table at offset {grid.start}, row {row + 1}, column {heading}"
+
+
+def _money_row(text: str, grid: Grid, header: _Header, number: int, caption_unit: str | None,
+               phrasings: Phrasings, facts: TableFacts) -> None:
+    row = grid.rows[number]
+    total_row = False
+    for column, cell in enumerate(row):
+        if cell is None or column >= len(header.roles):
+            continue
+        role = header.roles[column]
+        match = _parse(cell)
+        if role in _TEXT_ROLES or role in ("note", "row_no"):
+            continue
+        if _EMPTY.match(cell.text):
+            facts.cells.append((cell.start, cell.end))
+            continue
+        if match is None:
+            continue
+        label_cell = _row_label(row, _label_column(header.roles, column))
+        label = label_cell.text if label_cell else ""
+        concept = row_concept(label, phrasings) if label else None
+        total_row = total_row or bool(phrasings.table_total_row.search(clean_label(label)))
+        parsed = parse_arabic(match.group("num"))
+        span = (cell.start, cell.start + match.end()) if not cell.joined else (cell.start, cell.end)
+        as_written = text[span[0]:span[1]]
+        read_by = "joined_cells" if cell.joined else header.read_by[column]
+        where = _where(grid, header, number, column)
+        facts.cells.append((cell.start, cell.end))
+        if role in MONEY_ROLES:
+            written_unit = match.group("unit") if match.group("unit") not in (None, "%") else None
+            row_unit = column_role(label)[1] if label else None
+            unit = written_unit or header.units[column] or row_unit or caption_unit
+            if match.group("unit") == "%" or match.group("per"):
+                continue
+            if role == "funds_received" and concept is not None:
+                received = concept.replace("expenditure.", "funds_received.", 1)
+                concept = received if received.startswith("funds_received.") and (
+                    received == "funds_received.total" or ".level." in received) else None
+            if concept is None or unit is None:
+                facts.unclassified.append({
+                    "as_written": as_written, "span": list(span), "label": label,
+                    "reason": "no unit stated for the table" if concept else "row label not in the lexicon",
+                    "value": float(parsed.value), "unit": unit})
+                continue
+            facts.amounts.append(Amount(
+                id="", concept=concept, basis="final" if role == "funds_received" else role,
+                value_yuan=float(round(parsed.value * UNIT_YUAN[unit], 2)), as_written=as_written, span=span,
+                unit=unit, decimals=parsed.decimals, unit_implied=written_unit is None, provenance=where,
+                read_by=read_by, label=label if concept.startswith("expenditure.level.") else None))
+        elif role in RATE_ROLES and concept is not None:
+            kind = RATE_ROLES[role]
+            rate_concept = clean_label(header.texts[column]) if kind == "indicator" else \
+                _LEVEL_RATE_CONCEPT.get(concept, concept)
+            facts.rates.append(Rate(id="", concept=rate_concept or concept, kind=kind,
+                                    value_pct=float(parsed.value), as_written=as_written, span=span,
+                                    decimals=parsed.decimals, provenance=where, read_by=read_by))
+        elif role == "score" and parsed.value <= Decimal(100):
+            facts.scores.append(Score(id="", value=float(parsed.value), as_written=as_written, span=span,
+                                      label="self_eval_score" if total_row else "indicator_score",
+                                      provenance=where, read_by=read_by))
+
+
+def _indicator_row(text: str, grid: Grid, header: _Header, number: int, facts: TableFacts) -> None:
+    row = grid.rows[number]
+    roles = header.roles
+    name_column = roles.index("indicator") if "indicator" in roles else None
+    target_column = roles.index("target") if "target" in roles else None
+    name_cell = row[name_column] if name_column is not None and name_column < len(row) else None
+    if name_cell is None:
+        name_cell = _row_label(row, (target_column or len(row)) - 1)
+    name = name_cell.text if name_cell is not None else ""
+    total_row = bool(_phrasings().table_total_row.search(clean_label(row[0].text))) if row and row[0] else False
+    if not total_row and name:
+        total_row = bool(_phrasings().table_total_row.search(clean_label(name)))
+    for column, cell in enumerate(row):
+        if cell is None or column >= len(roles):
+            continue
+        role = roles[column]
+        match = _parse(cell)
+        if match is None:
+            continue
+        parsed = parse_arabic(match.group("num"))
+        span = (cell.start, cell.start + match.end())
+        as_written = text[span[0]:span[1]]
+        where = _where(grid, header, number, column)
+        if role in ("target", "actual"):
+            facts.cells.append((cell.start, cell.end))
+            unit = match.group("unit")
+            if unit == "%" and role == "actual":
+                kind = "growth" if _GROWTH_NAME.search(name) else "indicator"
+                facts.rates.append(Rate(id="", concept=name or "indicator", kind=kind, value_pct=float(parsed.value),
+                                        as_written=as_written, span=span, decimals=parsed.decimals,
+                                        provenance=where, read_by="column_header"))
+            elif unit in UNIT_YUAN:
+                _indicator_money(facts, match, parsed, role, name, as_written, span, where)
+        elif role == "score" and parsed.value <= Decimal(100) and match.group("unit") is None:
+            facts.cells.append((cell.start, cell.end))
+            facts.scores.append(Score(id="", value=float(parsed.value), as_written=as_written, span=span,
+                                      label="self_eval_score" if total_row else "indicator_score",
+                                      provenance=where, read_by="column_header"))
+
+
+def _indicator_money(facts: TableFacts, match: re.Match[str], parsed, role: str, name: str,
+                     as_written: str, span: tuple[int, int], where: str) -> None:
+    """Money in an indicator cell is a standard or a ceiling (800元/件, ≤360万元), never a budget line;
+    anything else there is listed as unclassified."""
+    unit = match.group("unit")
+    per_unit = match.group("per") is not None or "标准" in name
+    ceiling = (match.group("cmp") or "") in ("≤", "<", "不高于", "不超过") and role == "target"
+    if not (per_unit or ceiling):
+        facts.unclassified.append({"as_written": as_written, "span": list(span), "label": name,
+                                   "reason": "money in an indicator cell", "value": float(parsed.value),
+                                   "unit": unit})
+        return
+    facts.amounts.append(Amount(
+        id="", concept="target.unit_cost" if per_unit else "target.cost_ceiling",
+        basis="budget" if role == "target" else "final",
+        value_yuan=float(round(parsed.value * UNIT_YUAN[unit], 2)), as_written=as_written, span=span, unit=unit,
+        decimals=parsed.decimals, unit_implied=False, provenance=where, read_by="column_header", label=name))
