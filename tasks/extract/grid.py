@@ -105,15 +105,17 @@ def _grid(layout: str, rows: list[list[Cell | None]], first_line: int) -> Grid |
 
 def _separated_rows(lines: list[tuple[int, str]], block: list[int], separator: str) -> list[list[Cell | None]]:
     rows: list[list[Cell | None]] = []
+    # Markdown bars every row at both ends; a web copy's " | 年度资金总额 | …" starts with an empty cell.
+    markdown = separator == "|" and all(lines[i][1].strip().startswith("|") for i in block)
     for index in block:
         offset, line = lines[index]
         if separator == "|" and _MARKDOWN_RULE.match(line):
             continue
         cells = _cells(offset, line, separator)
-        if separator == "|" and line.strip().startswith("|"):
+        if markdown:
             cells = cells[1:]
-            if cells and line.strip().endswith("|") and not cells[-1].text:
-                cells = cells[:-1]
+        while cells and not cells[-1].text:
+            cells = cells[:-1]
         row: list[Cell | None] = [c if c.text else None for c in cells]
         if rows and _continues(rows[-1], row):
             rows[-1] = _join_rows(rows[-1], row)

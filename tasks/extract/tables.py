@@ -34,7 +34,7 @@ _VALUE = re.compile(
 _EMPTY = re.compile(r"^(?:-+|—+|/|无|\\)$")
 _PARENS = re.compile(r"\([^()]*\)")
 _LABEL_PREFIX = re.compile(
-    r"^(?:其中|含|按[^:]{1,8}?分?|[一二三四五六七八九十]+、|\d{1,2}[.、]|\(\w{1,2}\)|[①-⑳])\s?[:]?\s?")
+    r"^(?:(?:其中|含|按[^:]{1,8})\s?:|其中(?=\S)|[一二三四五六七八九十]+、|\d{1,2}[.、]|\(\w{1,2}\)|[①-⑳])\s?")
 _GROWTH_NAME = re.compile(r"增长率|增幅|增速|涨幅|同比增长|提高率")
 _LEVEL_RATE_CONCEPT = {"expenditure.level.city": "expenditure.level.local",
                        "expenditure.level.county": "expenditure.level.local"}
@@ -109,7 +109,8 @@ class _Header:
 def _header_at(grid: Grid, index: int) -> _Header | None:
     rows = [grid.rows[index]]
     candidates = [rows]
-    if index > 0 and grid.layout != "cell_per_line":
+    if index > 0 and grid.layout != "cell_per_line" and not _has_values(grid.rows[index]) \
+            and not _has_values(grid.rows[index - 1]):
         candidates.append([grid.rows[index - 1], grid.rows[index]])  # a header broken over two lines
     for group in candidates:
         width = max(len(r) for r in group)
@@ -126,6 +127,10 @@ def _header_at(grid: Grid, index: int) -> _Header | None:
         if "actual" in roles and ("target" in roles or "indicator" in roles):
             return _Header(index, roles, units, texts, "indicator", ["column_header"] * width)
     return None
+
+
+def _has_values(row: list[Cell | None]) -> bool:
+    return any(cell is not None and _VALUE.match(cell.text) for cell in row)
 
 
 def _caption_unit(text: str, grid: Grid, header: _Header, lines: list[str]) -> str | None:
