@@ -23,7 +23,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-_ALIGNED_GAP = re.compile(r"\S(?:.*?\S)?(?=\s{2,}|\s*$)")
+_ALIGNED_GAP = re.compile(r"\S+(?: \S+)*")  # runs of text: two spaces or more end a cell
 _MARKDOWN_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _BROKEN_DECIMAL = re.compile(r"\d\.$")  # "2,948." with its decimals on the next line
 _LEADING_DIGITS = re.compile(r"^\d+")
