@@ -186,10 +186,30 @@ def resolve_staff(staff: pd.DataFrame) -> pd.DataFrame:
                          high=value, n_rows=1)
 
 
+def _with_lifted_grandchildren(children: pd.DataFrame, resolved: pd.DataFrame) -> pd.DataFrame:
+    """Where a child is not stated, its own children on the same axis stand in for it: 中央 + 省级 +
+    市级 + 县级 add up to the total when 市县 (local) itself is not given (spec: levels)."""
+    concepts = concept_frame()
+    parent_words = children["parent"].astype(str)
+    grand = parent_words.map(concepts["parent"]).fillna("")
+    grand_axis = parent_words.map(concepts["axis"]).fillna("")
+    candidates = children[(grand != "") & (grand_axis == children["axis"].astype(str))]
+    if candidates.empty:  # the usual case: no three-level breakdown in these reports
+        return children
+    stated = set(zip(resolved["doc"], resolved["concept"].astype(str), resolved["basis"].astype(str), strict=True))
+    unstated = [(doc, parent, basis) not in stated for doc, parent, basis in
+                zip(candidates["doc"], candidates["parent"].astype(str), candidates["basis"].astype(str), strict=True)]
+    lifted = candidates[unstated].copy()
+    if lifted.empty:
+        return children
+    lifted["parent"] = as_vocabulary(grand[lifted.index])
+    return pd.concat([children, lifted], ignore_index=True)
+
+
 def sum_comparisons(resolved: pd.DataFrame, rule: str) -> pd.DataFrame:
     """Each stated parent vs the sum of its stated children on one axis. Two or more children must
     add up; a single child (a partial breakdown) must only not exceed the parent."""
-    children = resolved[resolved["parent"] != ""]
+    children = _with_lifted_grandchildren(resolved[resolved["parent"] != ""], resolved)
     sums = children.groupby(["doc", "parent", "axis", "basis"], sort=False, as_index=False, observed=True).agg(
         n_rows=("n_rows", "sum"), value=("value", "sum"), low=("low", "sum"), high=("high", "sum"))
     totals = resolved[[*AMOUNT_KEYS, "value", "low", "high", "fact_id"]].rename(columns={"concept": "parent"})

@@ -54,12 +54,7 @@ def extract_text(text: str, document: str = "") -> ReportFacts:
 def _merge_tables(facts: ReportFacts, tables: TableFacts, later: forms.FormContext) -> None:
     """Table figures replace whatever the prose extractor made of the same cells (no double counting);
     a later project form's figures become items of that project."""
-    for fact in [*tables.amounts, *tables.rates]:
-        project = later.project_at(fact.span[0])
-        if project is not None and not fact.concept.startswith("target."):
-            fact.concept = "expenditure.project_item"
-            if hasattr(fact, "label"):
-                fact.label = project
+    _later_forms_as_items(tables, later)
     kept = [a for a in facts.amounts if not tables.covers(a.span)]
     kept_ids = {a.id for a in kept}
     facts.amounts = sorted(kept + tables.amounts, key=lambda a: a.span)
@@ -68,6 +63,35 @@ def _merge_tables(facts: ReportFacts, tables: TableFacts, later: forms.FormConte
     facts.scores = sorted([s for s in facts.scores if not tables.covers(s.span)] + tables.scores,
                           key=lambda s: s.span)
     facts.unclassified = tables.unclassified
+
+
+def _later_forms_as_items(tables: TableFacts, later: forms.FormContext) -> None:
+    """A later project form's total row is one project item of the report (spec); its breakdown rows
+    describe that project's money, not other projects, so they are kept as unclassified figures."""
+    if not later.starts:
+        return
+    amounts = []
+    for amount in tables.amounts:
+        project = later.project_at(amount.span[0])
+        if project is None or amount.concept.startswith("target."):
+            amounts.append(amount)
+        elif amount.concept == "expenditure.total":
+            amount.concept, amount.label = "expenditure.project_item", project
+            amounts.append(amount)
+        else:
+            tables.unclassified.append({
+                "as_written": amount.as_written, "span": list(amount.span), "label": f"{project}: {amount.concept}",
+                "reason": "breakdown of a later project form", "value": amount.value_yuan, "unit": "元"})
+    tables.amounts = amounts
+    rates = []
+    for rate in tables.rates:
+        project = later.project_at(rate.span[0])
+        if project is None or rate.kind not in ("execution", "share"):
+            rates.append(rate)
+        elif rate.concept == "expenditure.total":
+            rate.concept = "expenditure.project_item"
+            rates.append(rate)
+    tables.rates = rates
 
 
 def _add_form_staff(facts: ReportFacts, fields: forms.FormFields, text: str) -> None:
