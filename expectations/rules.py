@@ -186,30 +186,33 @@ def resolve_staff(staff: pd.DataFrame) -> pd.DataFrame:
                          high=value, n_rows=1)
 
 
-def _with_lifted_grandchildren(children: pd.DataFrame, resolved: pd.DataFrame) -> pd.DataFrame:
-    """Where a child is not stated, its own children on the same axis stand in for it: 中央 + 省级 +
-    市级 + 县级 add up to the total when 市县 (local) itself is not given (spec: levels)."""
+def lift_unstated_parents(children: pd.DataFrame, resolved: pd.DataFrame) -> pd.DataFrame:
+    """Where a row's parent is not stated, the grandparent on the same axis takes its place: 中央 + 省级
+    + 市级 + 县级 add up to the total when 市县 (local) itself is not given (spec: levels), and a 县级
+    share is a share of the total."""
     concepts = concept_frame()
     parent_words = children["parent"].astype(str)
     grand = parent_words.map(concepts["parent"]).fillna("")
     grand_axis = parent_words.map(concepts["axis"]).fillna("")
-    candidates = children[(grand != "") & (grand_axis == children["axis"].astype(str))]
-    if candidates.empty:  # the usual case: no three-level breakdown in these reports
+    candidates = (grand != "") & (grand_axis == children["axis"].astype(str))
+    if not candidates.any():  # the usual case: no three-level breakdown in these reports
         return children
     stated = set(zip(resolved["doc"], resolved["concept"].astype(str), resolved["basis"].astype(str), strict=True))
+    chosen = children[candidates]
     unstated = [(doc, parent, basis) not in stated for doc, parent, basis in
-                zip(candidates["doc"], candidates["parent"].astype(str), candidates["basis"].astype(str), strict=True)]
-    lifted = candidates[unstated].copy()
-    if lifted.empty:
+                zip(chosen["doc"], chosen["parent"].astype(str), chosen["basis"].astype(str), strict=True)]
+    index = chosen.index[unstated]
+    if index.empty:
         return children
-    lifted["parent"] = as_vocabulary(grand[lifted.index])
-    return pd.concat([children, lifted], ignore_index=True)
+    lifted = children.copy()
+    lifted.loc[index, "parent"] = as_vocabulary(grand[index])
+    return lifted
 
 
 def sum_comparisons(resolved: pd.DataFrame, rule: str) -> pd.DataFrame:
     """Each stated parent vs the sum of its stated children on one axis. Two or more children must
     add up; a single child (a partial breakdown) must only not exceed the parent."""
-    children = _with_lifted_grandchildren(resolved[resolved["parent"] != ""], resolved)
+    children = lift_unstated_parents(resolved[resolved["parent"] != ""], resolved)
     sums = children.groupby(["doc", "parent", "axis", "basis"], sort=False, as_index=False, observed=True).agg(
         n_rows=("n_rows", "sum"), value=("value", "sum"), low=("low", "sum"), high=("high", "sum"))
     totals = resolved[[*AMOUNT_KEYS, "value", "low", "high", "fact_id"]].rename(columns={"concept": "parent"})
@@ -237,6 +240,7 @@ def share_rows(rates: pd.DataFrame, amounts: pd.DataFrame) -> pd.DataFrame:
 
 def share_ratio_comparisons(shares: pd.DataFrame, resolved: pd.DataFrame) -> pd.DataFrame:
     """A stated share vs part / parent amount of the same basis."""
+    shares = lift_unstated_parents(shares, resolved)
     totals = resolved[[*AMOUNT_KEYS, "value", "high"]].rename(columns={
         "concept": "parent", "value": "total_value", "high": "total_high"})
     merged = shares.dropna(subset=["part_value"]).merge(totals, on=["doc", "parent", "basis"])
@@ -283,7 +287,8 @@ def over_100_comparisons(rates: pd.DataFrame) -> pd.DataFrame:
 def shares_total_comparisons(shares: pd.DataFrame, resolved: pd.DataFrame) -> pd.DataFrame:
     """Σ shares of a parent's children on one axis and basis vs 100%. Must equal 100 when the breakdown
     is complete (every child of a closed axis, or parts that add up to the parent); else not exceed."""
-    shares = shares[shares["parent"] != ""].assign(part_missing=lambda f: f["part_low"].isna())
+    shares = lift_unstated_parents(shares[shares["parent"] != ""], resolved)
+    shares = shares.assign(part_missing=lambda f: f["part_low"].isna())
     groups = shares.groupby(["doc", "parent", "axis", "basis"], sort=False, as_index=False, observed=True).agg(
         n_shares=("fact_id", "size"), value=("value_pct", "sum"), low=("rate_low", "sum"),
         high=("rate_high", "sum"), children=("part_concept", "nunique"),

@@ -36,8 +36,6 @@ _PARENS = re.compile(r"\([^()]*\)")
 _LABEL_PREFIX = re.compile(
     r"^(?:(?:其中|含|按[^:]{1,8})\s?:|其中(?=\S)|[一二三四五六七八九十]+、|\d{1,2}[.、]|\(\w{1,2}\)|[①-⑳])\s?")
 _GROWTH_NAME = re.compile(r"增长率|增幅|增速|涨幅|同比增长|提高率")
-_LEVEL_RATE_CONCEPT = {"expenditure.level.city": "expenditure.level.local",
-                       "expenditure.level.county": "expenditure.level.local"}
 _CAPTION_LINES = 3
 
 
@@ -238,6 +236,7 @@ def _money_row(text: str, grid: Grid, header: _Header, number: int, caption_unit
                phrasings: Phrasings, facts: TableFacts) -> None:
     row = grid.rows[number]
     total_row = False
+    first_amount: Amount | None = None  # a share in this row is a share of the row's first money figure
     for column, cell in enumerate(row):
         if cell is None or column >= len(header.roles):
             continue
@@ -277,17 +276,18 @@ def _money_row(text: str, grid: Grid, header: _Header, number: int, caption_unit
                     "value": float(parsed.value), "unit": unit})
                 continue
             facts.amounts.append(Amount(
-                id="", concept=concept, basis="final" if role == "funds_received" else role,
+                id=f"t{len(facts.amounts) + 1}", concept=concept, basis="final" if role == "funds_received" else role,
                 value_yuan=float(round(parsed.value * UNIT_YUAN[unit], 2)), as_written=as_written, span=span,
                 unit=unit, decimals=parsed.decimals, unit_implied=written_unit is None, provenance=where,
                 read_by=read_by, label=label if concept.startswith("expenditure.level.") else None))
+            first_amount = first_amount or facts.amounts[-1]
         elif role in RATE_ROLES and concept is not None:
             kind = RATE_ROLES[role]
-            rate_concept = clean_label(header.texts[column]) if kind == "indicator" else \
-                _LEVEL_RATE_CONCEPT.get(concept, concept)
+            rate_concept = clean_label(header.texts[column]) if kind == "indicator" else concept
             facts.rates.append(Rate(id="", concept=rate_concept or concept, kind=kind,
                                     value_pct=float(parsed.value), as_written=as_written, span=span,
-                                    decimals=parsed.decimals, provenance=where, read_by=read_by))
+                                    decimals=parsed.decimals, provenance=where, read_by=read_by,
+                                    amount_id=first_amount.id if kind == "share" and first_amount else None))
         elif role == "score" and parsed.value <= Decimal(100):
             facts.scores.append(Score(id="", value=float(parsed.value), as_written=as_written, span=span,
                                       label="self_eval_score" if total_row else "indicator_score",
@@ -347,7 +347,7 @@ def _indicator_money(facts: TableFacts, match: re.Match[str], parsed, role: str,
                                    "unit": unit})
         return
     facts.amounts.append(Amount(
-        id="", concept="target.unit_cost" if per_unit else "target.cost_ceiling",
+        id=f"t{len(facts.amounts) + 1}", concept="target.unit_cost" if per_unit else "target.cost_ceiling",
         basis="budget" if role == "target" else "final",
         value_yuan=float(round(parsed.value * UNIT_YUAN[unit], 2)), as_written=as_written, span=span, unit=unit,
         decimals=parsed.decimals, unit_implied=False, provenance=where, read_by="column_header", label=name))
