@@ -190,6 +190,9 @@ def _name(
     else:
         basis = "final"
     if found is not None:
+        yields = found[0].yields_to
+        if yields and last_in_sentence is not None and last_in_sentence.concept.startswith(yields):
+            return last_in_sentence.concept, basis
         return found[0].value, basis
     # "…收入预算数320.61万元，决算数299.81万元": the same concept on another basis.
     if last_in_sentence is not None and basis_word is not None and basis != last_in_sentence.basis:
@@ -206,4 +209,6 @@ def _name(
         last.span[0], offset
     ):
         return "special_fund.item", basis
+    if last_in_sentence is None and phrasings.unnamed_total.search(context):
+        return "expenditure.total", basis
     return None, basis

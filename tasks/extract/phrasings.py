@@ -20,6 +20,8 @@ class Label:
     pattern: re.Pattern[str]
     value: str  # the concept, basis, kind or scope the words stand for
     basis: str | None = None
+    # concept prefixes this label gives way to when a figure of theirs came earlier in the sentence
+    yields_to: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,7 @@ class Phrasings:
     rate_execution: re.Pattern[str]
     rate_growth: re.Pattern[str]
     rate_target: re.Pattern[str]
+    unnamed_total: re.Pattern[str]
     table_columns: tuple[Label, ...]  # value: the column role
     table_units: tuple[re.Pattern[str], ...]
     table_rows: tuple[Label, ...]  # whole-label patterns; value: the concept
@@ -44,7 +47,8 @@ class Phrasings:
 
 
 def _labels(rows: list[dict], key: str) -> tuple[Label, ...]:
-    return tuple(Label(re.compile(row["pattern"]), row[key], row.get("basis")) for row in rows)
+    return tuple(Label(re.compile(row["pattern"]), row[key], row.get("basis"), tuple(row.get("yields_to", ())))
+                 for row in rows)
 
 
 def _whole(rows: list[dict], key: str) -> tuple[Label, ...]:
@@ -69,6 +73,7 @@ def load_phrasings(path: Path = PHRASINGS_TOML) -> Phrasings:
         rate_execution=_union(data["rate_execution"]),
         rate_growth=_union(data["rate_growth"]),
         rate_target=_union(data["rate_target"]),
+        unnamed_total=_union(data["unnamed_total"]),
         table_columns=_labels(data["table_column"], "role"),
         table_units=tuple(re.compile(row["pattern"]) for row in data["table_unit"]),
         table_rows=_whole(data["table_row"], "concept"),
