@@ -33,6 +33,7 @@ from flows.runners import default_workers, results_in_order, run_in_pool
 from jixiao.settings import Settings
 from tasks.archive import archived_path
 from tasks.corrections import effective_frames
+from tasks.frames import FACT_TABLES
 from tasks.history import RunChanges, replace_findings
 from tasks.load import finish_run, insert_fact_rows, start_run
 from tasks.models import Processed
@@ -137,7 +138,7 @@ def apply_reextraction(conn: duckdb.DuckDBPyConnection, run_id: str, items: Sequ
     """
     with _transaction(conn):
         in_selection = "doc_sha256 IN (SELECT unnest(?::VARCHAR[]))"
-        for table in ("amounts", "rates", "staff", "scores"):
+        for table in FACT_TABLES:
             conn.execute(f"DELETE FROM {table} WHERE {in_selection}", [list(shas)])
         for sha, item in zip(shas, items, strict=True):
             facts, document = item.facts, item.document
@@ -146,9 +147,10 @@ def apply_reextraction(conn: duckdb.DuckDBPyConnection, run_id: str, items: Sequ
                          [document.text or None, document.encoding, document.format, sha])
             conn.execute(
                 "UPDATE reports SET unit_name = ?, province = ?, city = ?, county = ?, fiscal_year = ?,"
-                " report_date = ? WHERE sha256 = ?",
+                " report_date = ?, report_kind = ?, subject = ? WHERE sha256 = ?",
                 [facts.unit_name, facts.region.get("province"), facts.region.get("city"),
-                 facts.region.get("county"), facts.fiscal_year, facts.report_date, sha],
+                 facts.region.get("county"), facts.fiscal_year, facts.report_date, facts.report_kind,
+                 facts.subject, sha],
             )
         insert_fact_rows(conn, [(sha, item.facts) for sha, item in zip(shas, items, strict=True)
                                 if item.facts is not None])

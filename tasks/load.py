@@ -38,7 +38,7 @@ DOCUMENT_SCHEMA = pa.schema([
 REPORT_SCHEMA = pa.schema([
     ("sha256", pa.string()), ("unit_name", pa.string()), ("province", pa.string()), ("city", pa.string()),
     ("county", pa.string()), ("fiscal_year", pa.int32()), ("report_date", pa.string()),
-    ("status", pa.string()), ("n_errors", pa.int32()), ("n_warnings", pa.int32()),
+    ("report_kind", pa.string()), ("subject", pa.string()), ("status", pa.string()), ("n_errors", pa.int32()), ("n_warnings", pa.int32()),
 ])
 FINDING_SCHEMA = pa.schema([
     ("doc_sha256", pa.string()), ("finding_no", pa.int32()), ("rule", pa.string()),
@@ -125,7 +125,7 @@ class PreparedBatch:
 
     files: pa.Table  # one row per input file, in order (FILE_SCHEMA)
     reports: pa.Table  # one row per distinct loaded document (REPORT_SCHEMA)
-    facts: dict[str, pa.Table]  # "amounts", "rates", "staff", "scores", keyed by doc_sha256
+    facts: dict[str, pa.Table]  # one table per tasks.frames.FACT_TABLES entry, keyed by doc_sha256
     findings: pa.Table  # FINDING_SCHEMA
 
     def __len__(self) -> int:
@@ -281,7 +281,7 @@ def _write_new(conn: duckdb.DuckDBPyConnection, run_id: str, batch: PreparedBatc
 
 
 def insert_fact_rows(conn: duckdb.DuckDBPyConnection, reports: list[tuple[str, ReportFacts]]) -> None:
-    """Insert the amounts, rates, staff and scores of reports whose `reports` row exists (re-extraction)."""
+    """Insert the facts (every FACT_TABLES table) of reports whose `reports` row exists (re-extraction)."""
     for table, frame in facts_to_frames(reports).items():
         _insert_frame(conn, table, frame)
 
@@ -345,6 +345,8 @@ def _reports_table(reports: list[tuple[str, ReportFacts]]) -> pa.Table:
             "county": facts.region.get("county"),
             "fiscal_year": facts.fiscal_year,
             "report_date": facts.report_date,
+            "report_kind": facts.report_kind,
+            "subject": facts.subject,
             # derived from the findings so that status, n_errors and n_warnings always agree
             "status": report_status(facts.findings),
             "n_errors": severities.count("error"),

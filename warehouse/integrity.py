@@ -14,6 +14,7 @@ FACT_GRAIN: dict[str, tuple[str, ...]] = {
     "rates": ("doc_sha256", "fact_id"),
     "staff": ("doc_sha256", "fact_id"),
     "scores": ("doc_sha256", "fact_id"),
+    "unclassified": ("doc_sha256", "item_no"),
     "findings": ("doc_sha256", "finding_no"),
 }
 

@@ -71,9 +71,8 @@ def _clean_value(name: str, value: str) -> str | None:
         return None
     if name == "subject":
         return _SUBJECT_CODE.sub("", value) or None
-    if name in _PERSON_FIELDS:
-        if "元" in value or len(value) < 3 or not UNIT_SUFFIX.search(value):
-            return None
+    if name in _PERSON_FIELDS and ("元" in value or len(value) < 3 or not UNIT_SUFFIX.search(value)):
+        return None
     if name.startswith("staff.") and not value.isdigit():
         return None
     return value

@@ -63,7 +63,7 @@ def find_grids(text: str) -> list[Grid]:
     lines = lines_with_offsets(text)
     used = [False] * len(lines)
     grids: list[Grid] = []
-    for reader in (_pipe_grids, _tab_grids, _aligned_grids, _cell_per_line_grids):
+    for reader in (_pipe_grids, _tab_grids, _spaced_grids, _aligned_grids, _cell_per_line_grids):
         for grid in reader(lines, used):
             grids.append(grid)
     grids.sort(key=lambda g: g.start)
@@ -262,6 +262,45 @@ def _join_wrapped(row: list[Cell | None], tail: _Segment, anchors: list[list[int
     above = row[column]
     if above is not None and _NUMBER_END.search(above.text):
         row[column] = Cell(above.text + tail.cell.text, above.start, tail.cell.end, joined=True)
+
+
+# ---------------------------------------------------------------- single spaces between cells
+
+def _spaced_grids(lines: list[tuple[int, str]], used: list[bool]) -> list[Grid]:
+    """"项目 年初预算数 全年执行数" over "基本支出 100.00 118.00": one space between cells, so a row is a
+    label followed by exactly one value per value column."""
+    from tasks.extract.tables import column_role
+
+    grids: list[Grid] = []
+    index = 0
+    while index < len(lines):
+        offset, line = lines[index]
+        header = _cells(offset, line, " ") if not used[index] and " " in line.strip() else []
+        header = [c for c in header if c.text]
+        roles = [column_role(c.text)[0] for c in header]
+        if sum(1 for r in roles if r in _MONEY_ROLES) < 2 or any(r is None for r in roles[1:]):
+            index += 1
+            continue
+        width = len(header) - 1
+        rows: list[list[Cell | None]] = [list(header)]
+        position = index + 1
+        while position < len(lines) and not used[position] and len(rows) < _MAX_ROWS:
+            cells = [c for c in _cells(*lines[position], " ") if c.text]
+            values = cells[-width:] if len(cells) > width else []
+            if not values or not all(_looks_numeric(c.text) or _is_blank(c.text) for c in values) \
+                    or _looks_numeric(cells[-width - 1].text):
+                break
+            label = Cell(" ".join(c.text for c in cells[:-width]), cells[0].start, cells[-width - 1].end)
+            rows.append([label, *(None if _is_blank(c.text) else c for c in values)])
+            position += 1
+        if len(rows) > 1:
+            grid = _grid("spaced", rows, index)
+            if grid is not None:
+                grids.append(grid)
+                for k in range(index, position):
+                    used[k] = True
+        index = max(position, index + 1)
+    return grids
 
 
 # ---------------------------------------------------------------- one cell per line
