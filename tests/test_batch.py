@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from tasks.batch import read_and_prepare_batch, read_and_process_batch
+from tasks.frames import FACT_TABLES
 from tasks.load import prepare_batch
 
 
@@ -26,7 +27,7 @@ def test_prepared_tables_match_the_processed_files(report_folder: Path, tmp_path
     assert reused.files.to_pylist() == rebuilt.files.to_pylist()
     assert reused.reports.to_pylist() == rebuilt.reports.to_pylist()
     assert reused.findings.to_pylist() == rebuilt.findings.to_pylist()
-    assert set(reused.facts) == set(rebuilt.facts) == {"amounts", "rates", "staff", "scores"}
+    assert set(reused.facts) == set(rebuilt.facts) == set(FACT_TABLES)
     for table in reused.facts:
         assert reused.facts[table].to_pylist() == rebuilt.facts[table].to_pylist(), table
 

@@ -86,3 +86,71 @@ def test_a_cell_is_reported_once_even_when_the_prose_reading_would_take_it() -> 
 def test_a_table_without_a_stated_unit_yields_no_amounts() -> None:
     text = canonical_text("项目 | 年初预算数 | 全年执行数\n基本支出 | 80.00 | 85.00\n")
     assert extract_text(text, "t.txt").amounts == []  # 80 元 or 80 万元? never guessed
+
+
+# A transfer-payment form: funds by government level, funds received, a share column, an empty row.
+TRANSFER_HEAD = ["2023年度省级专项资金区域绩效自评表", "专项资金名称：乡村道路养护补助资金",
+                 "资金使用单位：某某县交通运输局", "单位：万元"]
+TRANSFER_ROWS = [["资金来源", "全年预算数", "实际到位资金", "全年执行数", "执行率", "占比"],
+                 ["合计", "500.00", "480.00", "470.50", "94.10%", "100%"],
+                 ["其中：省级资金", "300.00", "300.00", "296.20", "98.73%", "60.0%"],
+                 ["市级资金", "120.00", "100.00", "96.30", "80.25%", "24.0%"],
+                 ["县级资金", "80.00", "80.00", "78.00", "97.50%", "16.0%"],
+                 ["其他资金", "", "", "", "", ""]]
+
+
+def _display_width(text: str) -> int:
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _aligned(rows: list[list[str]]) -> list[str]:
+    """As pdftotext -layout prints a table: cells padded to their column's width, two spaces apart."""
+    widths = [max(_display_width(row[c]) for row in rows) for c in range(len(rows[0]))]
+    return ["  ".join(cell + " " * (widths[c] - _display_width(cell)) for c, cell in enumerate(row)).rstrip()
+            for row in rows]
+
+
+TRANSFER_FLATTENED = {
+    "pipe": TRANSFER_HEAD + [" | ".join(row) for row in TRANSFER_ROWS],
+    "markdown": TRANSFER_HEAD + ["| " + " | ".join(TRANSFER_ROWS[0]) + " |", "|---" * 6 + "|"]
+    + ["| " + " | ".join(row) + " |" for row in TRANSFER_ROWS[1:]],
+    "tabs": TRANSFER_HEAD + ["\t".join(cell or "—" for cell in row) for row in TRANSFER_ROWS],
+    "aligned": TRANSFER_HEAD + _aligned([[cell or "—" for cell in row] for row in TRANSFER_ROWS]),
+    "one cell per line": TRANSFER_HEAD + [cell for row in TRANSFER_ROWS for cell in row],
+}
+
+
+@pytest.mark.parametrize("form", sorted(TRANSFER_FLATTENED))
+def test_a_transfer_payment_form_reads_the_same_in_every_flattening(form: str) -> None:
+    facts = extract_text(canonical_text("\n".join(TRANSFER_FLATTENED[form])), "转移支付.txt")
+    assert (facts.report_kind, facts.subject, facts.unit_name) == (
+        "transfer_payment", "乡村道路养护补助资金", "某某县交通运输局")
+    amounts = sorted((a.concept, a.basis, a.value_yuan) for a in facts.amounts)
+    assert amounts == sorted([
+        ("expenditure.total", "adjusted_budget", 5_000_000.0), ("funds_received.total", "final", 4_800_000.0),
+        ("expenditure.total", "final", 4_705_000.0),
+        ("expenditure.level.provincial", "adjusted_budget", 3_000_000.0),
+        ("funds_received.level.provincial", "final", 3_000_000.0),
+        ("expenditure.level.provincial", "final", 2_962_000.0),
+        ("expenditure.level.city", "adjusted_budget", 1_200_000.0),
+        ("funds_received.level.city", "final", 1_000_000.0), ("expenditure.level.city", "final", 963_000.0),
+        ("expenditure.level.county", "adjusted_budget", 800_000.0),
+        ("funds_received.level.county", "final", 800_000.0), ("expenditure.level.county", "final", 780_000.0),
+    ])
+    assert all(a.read_by == "column_header" and a.unit == "万元" and a.unit_implied for a in facts.amounts)
+    rates = sorted((r.kind, r.concept, r.value_pct) for r in facts.rates)
+    assert ("execution", "expenditure.level.city", 80.25) in rates
+    assert ("share", "expenditure.level.county", 16.0) in rates
+    # a clean form: levels add up through 市级 + 县级 (no 市县 row), shares make 100%
+    assert facts.unclassified == []
+
+
+def test_the_transfer_form_is_clean_and_a_wrong_level_figure_is_flagged() -> None:
+    from tasks.validate import validate_report
+
+    clean = extract_text(canonical_text("\n".join(TRANSFER_FLATTENED["pipe"])), "转移支付.txt")
+    assert validate_report(clean) == []
+    wrong = "\n".join(TRANSFER_FLATTENED["pipe"]).replace("| 80.00 | 80.00 | 78.00 |", "| 90.00 | 80.00 | 78.00 |")
+    findings = validate_report(extract_text(canonical_text(wrong), "转移支付.txt"))
+    assert {f.rule for f in findings} >= {"sum_mismatch"}, [f.message for f in findings]
