@@ -46,3 +46,22 @@ def test_the_readme_table_has_a_column_per_size_and_every_measure(tmp_path: Path
     results = tmp_path / "latest.json"
     results.write_text(json.dumps({"by_n": [result(10, 5.0)]}), encoding="utf-8")
     assert main([str(results)]) == 0
+
+
+def test_side_by_side_comparison_times_both_trees_on_the_same_files(tmp_path: Path) -> None:
+    """Comparing the tree with itself: both loops read every file and report a cost per report."""
+    from bench.compare import PROJECT_ROOT, compare, corpus_files
+
+    files = corpus_files(6, 3, [PROJECT_ROOT / "samples"], tmp_path)
+    assert len(files) >= 6 + 16
+    result = compare(PROJECT_ROOT, files, rounds=1, work=tmp_path)
+    assert result["reports"] == len(files)
+    assert result["baseline_ms_per_report"] > 0 and result["current_ms_per_report"] > 0
+    assert len(result["cost_ratio_rounds"]) == 1 and result["cost_ratio"] > 0
+
+
+def test_comparison_refuses_a_baseline_that_is_not_a_checkout(tmp_path: Path) -> None:
+    from bench.compare import main
+
+    with pytest.raises(SystemExit, match="not a jixiao checkout"):
+        main(["--baseline", str(tmp_path), "--n", "1"])

@@ -24,6 +24,8 @@ import unicodedata
 from dataclasses import dataclass, field
 
 _ALIGNED_GAP = re.compile(r"\S+(?: \S+)*")  # runs of text: two spaces or more end a cell
+_HAS_GAP = re.compile(r"  |[^\S ]")  # what ends a run inside a line: two spaces, or a tab or wide space
+_MAX_HEADER_CELL = 24  # characters; a longer line is prose that happens to name a column
 _MARKDOWN_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _BROKEN_DECIMAL = re.compile(r"\d\.$")  # "2,948." with its decimals on the next line
 _LEADING_DIGITS = re.compile(r"^\d+")
@@ -190,7 +192,10 @@ def _segments(offset: int, line: str) -> list[_Segment]:
 
 
 def _aligned_grids(lines: list[tuple[int, str]], used: list[bool]) -> list[Grid]:
-    segmented = [_segments(*line) if not used[i] else [] for i, line in enumerate(lines)]
+    # Only a line with a gap (or a wrapped digit) can be a row: skip measuring the rest, most of the text.
+    segmented = [_segments(offset, line) if not used[i] and (_HAS_GAP.search(line.strip())
+                                                             or _WRAPPED_DIGITS.match(line.strip())) else []
+                 for i, (offset, line) in enumerate(lines)]
     grids: list[Grid] = []
     index = 0
     while index < len(lines):
@@ -364,7 +369,7 @@ def _header_run(lines: list[tuple[int, str]], used: list[bool], index: int, colu
     while position < len(lines) and not used[position]:
         offset, text = lines[position]
         stripped = text.strip()
-        if not stripped or "|" in text or "\t" in text or "  " in stripped:
+        if not stripped or "|" in text or "\t" in text or "  " in stripped or len(stripped) > _MAX_HEADER_CELL:
             break
         start = offset + len(text) - len(text.lstrip())
         if header and _PAREN_ONLY.match(stripped):

@@ -84,8 +84,36 @@ def load_phrasings(path: Path = PHRASINGS_TOML) -> Phrasings:
     )
 
 
+_ANY_OF: dict[int, tuple[tuple[Label, ...], re.Pattern[str]]] = {}
+
+
+def _any_of(labels: tuple[Label, ...]) -> re.Pattern[str]:
+    """One pattern for all the labels: its first match is where the earliest label starts."""
+    held = _ANY_OF.get(id(labels))
+    if held is None or held[0] is not labels:
+        held = (labels, re.compile("|".join(f"(?:{label.pattern.pattern})" for label in labels)))
+        _ANY_OF[id(labels)] = held
+    return held[1]
+
+
 def leftmost_longest(labels: tuple[Label, ...], text: str) -> tuple[Label, re.Match[str]] | None:
     """The label matching earliest in `text`, the longest one at that position."""
+    if not labels:
+        return None
+    first = _any_of(labels).search(text)
+    if first is None:
+        return None
+    if first.end() > first.start():  # the common case: only the labels that match where it starts
+        best: tuple[Label, re.Match[str]] | None = None
+        for label in labels:
+            match = label.pattern.match(text, first.start())
+            if match and match.end() > match.start() and (best is None or len(match.group()) > len(best[1].group())):
+                best = (label, match)
+        return best
+    return _leftmost_longest_scan(labels, text)  # an empty match hides where the first real one starts
+
+
+def _leftmost_longest_scan(labels: tuple[Label, ...], text: str) -> tuple[Label, re.Match[str]] | None:
     best: tuple[Label, re.Match[str]] | None = None
     for label in labels:
         for match in label.pattern.finditer(text):
