@@ -48,6 +48,7 @@ class Region:
     table: int | None = None  # 1-based table number in document order
     row: int | None = None  # 1-based row of that table (the header row is row 1)
     column: str | None = None  # the column's header text, or its 1-based number
+    cell: int | None = None  # 0-based column index of a table cell: the reader's grid, kept
 
     def describe(self) -> str:
         """"page 3, table 2, row 5, column 全年执行数": how a person finds the figure in the source."""

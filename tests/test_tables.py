@@ -59,6 +59,28 @@ def test_provenance_names_table_row_and_column(docx_facts) -> None:  # noqa: ANN
     assert json_row["provenance"] == final.provenance
 
 
+def test_a_readers_table_is_read_as_the_reader_gave_it_not_guessed_back_from_the_text() -> None:
+    """A cell holding "|" (a name written "财政拨款|本级") would split in a `|` flattening; the docx
+    reader's own grid keeps it one cell, so the columns stay where the reader put them."""
+    from tasks.extract.grid import find_grids
+
+    rows = [row[:] for row in ROWS]
+    rows[2][0] = "其中：基本支出|人员和公用"
+    document = read_document("自评表.docx", to_docx([*HEAD, rows, *TAIL]))
+    grids = find_grids(document.text, document.regions)
+    assert [g.layout for g in grids] == ["reader"]
+    assert [c.text if c else None for c in grids[0].rows[2]][:4] == ["其中:基本支出|人员和公用", "80.00", "85.50",
+                                                                     "85.00"]
+    facts = extract_report(document)  # an unknown label: its figures are unclassified, in their columns
+    assert ("expenditure.basic", "final") not in {(a.concept, a.basis) for a in facts.amounts}
+    assert {u["as_written"] for u in facts.unclassified} >= {"80.00", "85.50", "85.00"}
+    # The text alone: the pipe reader sees one cell more in that row and shifts its numbers one column
+    # (80.00 under 全年预算数): the reader's grid is what keeps that from happening.
+    shifted = extract_text(document.text, "自评表.docx")
+    assert ("expenditure.basic", "adjusted_budget", 800_000.0) in {(a.concept, a.basis, a.value_yuan)
+                                                                   for a in shifted.amounts}
+
+
 @pytest.mark.parametrize("form", sorted(FLATTENED))
 def test_flattened_text_tables_give_the_docx_facts(form: str, docx_facts) -> None:  # noqa: ANN001
     flattened = extract_text(canonical_text(FLATTENED[form]), "自评表.txt")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import PurePath
 
 from tasks.extract import forms, metadata
@@ -16,11 +17,12 @@ from tasks.extract.tables import TableFacts, extract_tables
 from tasks.models import Document, Region, ReportFacts, Staff
 
 
-def extract_text(text: str, document: str = "") -> ReportFacts:
-    """Every figure of one report's canonical text, with its span and how it was read."""
+def extract_text(text: str, document: str = "", regions: Sequence[Region] = ()) -> ReportFacts:
+    """Every figure of one report's canonical text, with its span and how it was read (`regions`: where
+    the text came from a docx, html or pdf, which span is which page and table cell)."""
     phrasings = load_phrasings()
     segments = Segments(text)
-    tables = extract_tables(text)
+    tables = extract_tables(text, regions)
     titles = forms.title_kinds(text, phrasings)
     kind = forms.report_kind(titles)
     fields = forms.form_fields(text, phrasings)
@@ -119,7 +121,7 @@ def number_facts(facts: ReportFacts) -> None:
 
 
 def extract_report(document: Document) -> ReportFacts:
-    facts = extract_text(document.text, PurePath(document.path).name)
+    facts = extract_text(document.text, PurePath(document.path).name, document.regions)
     if document.regions:
         _add_provenance(facts, document.regions)
     return facts

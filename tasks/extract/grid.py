@@ -1,8 +1,10 @@
 """Text -> grids: the rows and cells of every table in a document, whatever the flattening.
 
-docx, html and pdf readers write a real table as one line per row with cells joined by " | ", so they
-arrive here as `|` rows with their cells intact. Text copied out of a form comes in the flattenings
-seen in published reports, each read back into the same `Grid`:
+docx, html and pdf readers know their tables' rows and cells: the canonical text holds each row as
+one line (cells joined by " | ") and the document's regions say which span is which cell, so those
+grids are taken from the regions as the reader gave them, never guessed back from the text. Text
+copied out of a form comes in the flattenings seen in published reports, each read back into the
+same `Grid`:
 
 - `|` rows (web pages, markdown tables; `|---|` rules skipped, leading and trailing bars dropped);
 - tab-separated rows (a copy out of Excel or Word);
@@ -21,7 +23,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from tasks.models import Region
 
 _ALIGNED_GAP = re.compile(r"\S+(?: \S+)*")  # runs of text: two spaces or more end a cell
 _HAS_GAP = re.compile(r"  |[^\S ]")  # what ends a run inside a line: two spaces, or a tab or wide space
@@ -44,7 +50,7 @@ class Cell:
 
 @dataclass(slots=True)
 class Grid:
-    layout: str  # pipe / tab / aligned / cell_per_line
+    layout: str  # reader / pipe / tab / aligned / spaced / cell_per_line
     rows: list[list[Cell | None]]
     start: int
     end: int
@@ -61,14 +67,42 @@ def lines_with_offsets(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def find_grids(text: str) -> list[Grid]:
+def find_grids(text: str, regions: Sequence[Region] = ()) -> list[Grid]:
+    """Every table of the text: the reader's own (from `regions`) first, then every flattening."""
     lines = lines_with_offsets(text)
     used = [False] * len(lines)
-    grids: list[Grid] = []
+    grids: list[Grid] = _reader_grids(text, lines, used, regions)
     for reader in (_pipe_grids, _tab_grids, _spaced_grids, _aligned_grids, _cell_per_line_grids):
         for grid in reader(lines, used):
             grids.append(grid)
     grids.sort(key=lambda g: g.start)
+    return grids
+
+
+def _reader_grids(text: str, lines: list[tuple[int, str]], used: list[bool], regions: Sequence[Region]) -> list[Grid]:
+    """The docx/html/pdf reader's tables, cell by cell as it read them; their lines are taken."""
+    tables: dict[int, dict[int, list[Region]]] = {}
+    for region in regions:
+        if region.table is not None and region.row is not None and region.cell is not None:
+            tables.setdefault(region.table, {}).setdefault(region.row, []).append(region)
+    starts = [offset for offset, _ in lines]
+    grids: list[Grid] = []
+    for table in sorted(tables):
+        by_row = tables[table]
+        width = 1 + max(region.cell for cells in by_row.values() for region in cells)
+        rows: list[list[Cell | None]] = []
+        line_numbers: list[int] = []
+        for row_number in sorted(by_row):
+            row: list[Cell | None] = [None] * width
+            for region in by_row[row_number]:
+                row[region.cell] = Cell(text[region.start:region.end], region.start, region.end)
+            rows.append(row)
+            line_numbers.append(bisect_right(starts, by_row[row_number][0].start) - 1)
+        grid = _grid("reader", rows[:_MAX_ROWS], line_numbers[0])
+        if grid is not None:
+            grids.append(grid)
+            for number in line_numbers:
+                used[number] = True
     return grids
 
 

@@ -16,6 +16,7 @@ cannot be settled is returned as unclassified, never guessed.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -23,7 +24,7 @@ from functools import cache
 from tasks.extract.grid import Cell, Grid, find_grids
 from tasks.extract.numbers import ARABIC_NUMBER, parse_arabic
 from tasks.extract.phrasings import Phrasings, leftmost_longest, load_phrasings
-from tasks.models import UNIT_YUAN, Amount, Rate, Score
+from tasks.models import UNIT_YUAN, Amount, Rate, Region, Score
 
 MONEY_ROLES = ("budget", "adjusted_budget", "final", "funds_received")
 RATE_ROLES = {"execution": "execution", "share": "share", "indicator_rate": "indicator"}
@@ -176,12 +177,13 @@ def _row_label(row: list[Cell | None], column: int | None) -> Cell | None:
     return None
 
 
-def extract_tables(text: str) -> TableFacts:
-    """Amounts, rates, scores and unclassified money of every table in the text."""
+def extract_tables(text: str, regions: Sequence[Region] = ()) -> TableFacts:
+    """Amounts, rates, scores and unclassified money of every table in the text (`regions`: the
+    reader's own tables, cell by cell, where the text came from a docx, html or pdf)."""
     phrasings = _phrasings()
     facts = TableFacts()
     lines = text.split("\n")
-    for grid in find_grids(text):
+    for grid in find_grids(text, regions):
         facts.grids += 1
         _read_grid(text, grid, lines, phrasings, facts)
     return facts

@@ -104,7 +104,7 @@ def assemble(blocks: list[Block], convert: Callable[[str], str] | None = None) -
             for column_index, (start, end) in cell_spans:
                 column = header[column_index] if column_index < len(header) and header[column_index] else None
                 regions.append(Region(start=offset + start, end=offset + end, page=block.page, table=table_number,
-                                      row=row_number, column=column or str(column_index + 1)))
+                                      row=row_number, column=column or str(column_index + 1), cell=column_index))
             add_line(line)
         add_line("")
     close_page(None)
