@@ -55,8 +55,9 @@ _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _TONED_PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])\((?=[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹ])[a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜńňǹ]{1,7}\)")
 _TONELESS_PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zü]{1,6}\)")
 _RESIDUE_MIN = 5
-# A scanning artifact glued to a figure: "1,234.56?万元", "为?1234".
-_GLUED_QUESTION = re.compile(r"(?<=\d)\?(?=[万亿千元%])|(?<=[\u4e00-\u9fff:])\?(?=\d)")
+# A scanning artifact glued to a figure: "1,234.56?万元", "为?1234", a table cell's "| ?1,250.00 |".
+_GLUED_QUESTION = re.compile(r"(?<=\d)\?(?=[万亿千元%\s|]|$)|(?:(?<=[\u4e00-\u9fff:\s|])|^)\?(?=\d)",
+                             re.MULTILINE)
 
 
 def read_document(path: str, data: bytes, limits: ReadLimits | None = None) -> Document:

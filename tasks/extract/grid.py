@@ -314,7 +314,10 @@ def _spaced_grids(lines: list[tuple[int, str]], used: list[bool]) -> list[Grid]:
     index = 0
     while index < len(lines):
         offset, line = lines[index]
-        header = _cells(offset, line, " ") if not used[index] and " " in line.strip() else []
+        # A header with wide gaps is an aligned table's (read by position below), not single-spaced.
+        stripped = line.strip()
+        header = _cells(offset, line, " ") if not used[index] and " " in stripped \
+            and not _HAS_GAP.search(stripped) else []
         header = [c for c in header if c.text]
         roles = [column_role(c.text)[0] for c in header]
         if sum(1 for r in roles if r in _MONEY_ROLES) < 2 or any(r is None for r in roles[1:]):

@@ -106,25 +106,36 @@ class _Header:
 
 
 def _header_at(grid: Grid, index: int) -> _Header | None:
-    rows = [grid.rows[index]]
-    candidates = [rows]
+    single = _header_of([grid.rows[index]], index)
     if index > 0 and grid.layout != "cell_per_line" and not _has_values(grid.rows[index]) \
             and not _has_values(grid.rows[index - 1]):
-        candidates.append([grid.rows[index - 1], grid.rows[index]])  # a header broken over two lines
-    for group in candidates:
-        width = max(len(r) for r in group)
-        texts = ["".join(r[c].text for r in group if c < len(r) and r[c] is not None) for c in range(width)]
-        found = [column_role(t) for t in texts]
-        roles = [role for role, _ in found]
-        units = [unit for _, unit in found]
-        money = sum(1 for r in roles if r in MONEY_ROLES)
-        rates = sum(1 for r in roles if r in RATE_ROLES)
-        if money >= 2 or (money == 1 and (rates or any(units))):
-            if roles and roles[0] in MONEY_ROLES:  # a table's first column holds names, not values
-                roles[0] = "label"
-            return _Header(index, roles, units, texts, "money", ["column_header"] * width)
-        if "actual" in roles and ("target" in roles or "indicator" in roles):
-            return _Header(index, roles, units, texts, "indicator", ["column_header"] * width)
+        # A header broken over two lines ("年初" over "预算数"): the two lines together name the columns,
+        # unless the line above named as many on its own (then this line is the table's first row).
+        joined = _header_of([grid.rows[index - 1], grid.rows[index]], index)
+        above = _header_of([grid.rows[index - 1]], index - 1)
+        if joined is not None and (above is None or _named(joined) > _named(above)):
+            return joined
+    return single
+
+
+def _named(header: _Header) -> int:
+    return sum(1 for role in header.roles if role is not None)
+
+
+def _header_of(group: list[list[Cell | None]], index: int) -> _Header | None:
+    width = max(len(r) for r in group)
+    texts = ["".join(r[c].text for r in group if c < len(r) and r[c] is not None) for c in range(width)]
+    found = [column_role(t) for t in texts]
+    roles = [role for role, _ in found]
+    units = [unit for _, unit in found]
+    money = sum(1 for r in roles if r in MONEY_ROLES)
+    rates = sum(1 for r in roles if r in RATE_ROLES)
+    if money >= 2 or (money == 1 and (rates or any(units))):
+        if roles and roles[0] in MONEY_ROLES:  # a table's first column holds names, not values
+            roles[0] = "label"
+        return _Header(index, roles, units, texts, "money", ["column_header"] * width)
+    if "actual" in roles and ("target" in roles or "indicator" in roles):
+        return _Header(index, roles, units, texts, "indicator", ["column_header"] * width)
     return None
 
 
