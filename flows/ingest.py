@@ -37,6 +37,7 @@ from jixiao.settings import Settings
 from jixiao.summary import artifact_rows
 from tasks.batch import READ_RETRIES, read_and_prepare_batch
 from tasks.load import FileOutcome, PreparedBatch, finish_run, load_prepared, prepare_batch, start_run
+from tasks.models import money_figures
 from tasks.pipeline import unread
 from warehouse.db import connect
 
@@ -92,9 +93,11 @@ class RunTally:
     rejections: list[dict[str, str]] = field(default_factory=list)
     findings: Counter[tuple[str, str]] = field(default_factory=Counter)
     report_status: Counter[str] = field(default_factory=Counter)
+    money: Counter[str] = field(default_factory=Counter)  # classified / unclassified money figures
 
     def add_batch(self, batch: PreparedBatch, outcomes: list[FileOutcome]) -> None:
         loaded_documents = batch.finding_summary()
+        money = batch.money_counts()
         self.files_seen += len(batch)
         for path, sha256, outcome, reason in outcomes:
             if outcome == "rejected":
@@ -107,6 +110,9 @@ class RunTally:
             status, findings = loaded_documents[sha256]
             self.findings.update(findings)
             self.report_status[status] += 1
+            classified, unclassified = money[sha256]
+            self.money["classified"] += classified
+            self.money["unclassified"] += unclassified
 
     def add_counts(self, loaded: int, rejected: int, unchanged: int) -> None:
         self.loaded += loaded
@@ -142,6 +148,7 @@ class RunTally:
                          for (rule, severity), count in findings],
             "report_status": {status_: self.report_status.get(status_, 0)
                               for status_ in ("passed", "warning", "failed")},
+            "money_figures": money_figures(self.money["classified"], self.money["unclassified"]),
         }
 
 

@@ -34,7 +34,7 @@ from jixiao.console import (
     stdout_console,
 )
 from jixiao.settings import Settings
-from jixiao.summary import render_summary
+from jixiao.summary import money_line, render_summary
 
 if TYPE_CHECKING:
 
@@ -180,6 +180,7 @@ def extract(
     settings = Settings()
     documents: list[dict[str, Any]] = []
     failed = 0
+    money = [0, 0]  # classified, unclassified: the share of the money read that became facts
     files = discover_files(paths)
     for start in range(0, len(files), settings.batch_size):
         readable: list[tuple[str, bytes]] = []
@@ -200,7 +201,10 @@ def extract(
             if processed.facts is None:
                 err.print(f"[red]cannot read[/red] {path}: {processed.reject_reason}", soft_wrap=True)
                 failed += 1
-            elif as_json:
+                continue
+            money[0] += len(processed.facts.amounts)
+            money[1] += len(processed.facts.unclassified)
+            if as_json:
                 document = processed.facts.to_json()
                 document["document"] = path.name
                 documents.append(document)
@@ -208,6 +212,7 @@ def extract(
                 _render_facts(out, path, processed)
     if as_json:
         typer.echo(json.dumps(documents, ensure_ascii=False, indent=2))
+    err.print(money_line(*money), highlight=False)  # stderr: stdout stays the JSON alone
     if failed:
         raise typer.Exit(1)
 
@@ -221,6 +226,8 @@ def _render_facts(console: Console, path: Path, processed: Processed) -> None:
     console.rule(f"[bold]{path.name}[/bold]")
     console.print(f"unit: {facts.unit_name or '-'}   region: {region or '-'}   fiscal year: {facts.fiscal_year or '-'}"
                   f"   report date: {facts.report_date or '-'}   status: [bold]{facts.status}[/bold]", highlight=False)
+    console.print(f"kind: {facts.report_kind}   subject: {facts.subject or '-'}   "
+                  + money_line(len(facts.amounts), len(facts.unclassified)), highlight=False)
     tables = [
         ("Amounts 金额", ["concept", "名称", "basis", "yuan", "as written"],
          [[a.concept, zh_label(a.concept), a.basis, f"{a.value_yuan:,.2f}", a.as_written] for a in facts.amounts]),
@@ -230,6 +237,8 @@ def _render_facts(console: Console, path: Path, processed: Processed) -> None:
          [[s.concept, zh_label(s.concept), str(s.value), s.as_written] for s in facts.staff]),
         ("Scores 得分", ["label", "score", "as written"],
          [[s.label, f"{s.value:g}", s.as_written] for s in facts.scores]),
+        ("Unclassified 未归类金额", ["as written", "label", "reason"],
+         [[u["as_written"], u.get("label") or "", u["reason"]] for u in facts.unclassified]),
         ("Findings 校验发现", ["rule", "severity", "message"],
          [[f.rule, f.severity, f.message] for f in facts.findings]),
     ]

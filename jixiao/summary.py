@@ -2,7 +2,8 @@
 
 The summary is the plain dict `flows.ingest.ingest_flow` returns (and stores in `runs.summary`):
 run_id, status, db, files_seen, loaded, unchanged, rejected, rejections [{path, reason}],
-findings [{rule, severity, count}], report_status {passed, warning, failed}.
+findings [{rule, severity, count}], report_status {passed, warning, failed},
+money_figures {classified, unclassified, classified_pct}.
 """
 
 from __future__ import annotations
@@ -22,6 +23,13 @@ EXAMPLE_QUERY = (
 _COUNTS = (("files_seen", "files seen"), ("loaded", "loaded"), ("unchanged", "unchanged"), ("rejected", "rejected"))
 
 
+def money_line(classified: int, unclassified: int) -> str:
+    """"money figures: 120 classified, 6 unclassified (95.2% classified)"."""
+    total = classified + unclassified
+    share = f" ({100 * classified / total:.1f}% classified)" if total else ""
+    return f"money figures: {classified} classified, {unclassified} unclassified{share}"
+
+
 def artifact_rows(summary: dict[str, Any]) -> list[dict[str, str]]:
     """The summary as one flat table (section, item, value) for `create_table_artifact`."""
     rows = [{"section": "run", "item": "run_id", "value": str(summary["run_id"])},
@@ -33,6 +41,9 @@ def artifact_rows(summary: dict[str, Any]) -> list[dict[str, str]]:
              for item in summary["findings"]]
     rows += [{"section": "reports", "item": status, "value": str(count)}
              for status, count in summary["report_status"].items()]
+    money = summary.get("money_figures")
+    if money:
+        rows += [{"section": "money figures", "item": key, "value": str(value)} for key, value in money.items()]
     return rows
 
 
@@ -73,6 +84,9 @@ def render_summary(summary: dict[str, Any], console: Console, default_db: str | 
     statuses = summary["report_status"]
     console.print("Reports: " + ", ".join(f"{status} {count}" for status, count in statuses.items()),
                   highlight=False)
+    money = summary.get("money_figures")
+    if money:
+        console.print(money_line(money["classified"], money["unclassified"]).capitalize(), highlight=False)
     console.print("Try:", style="bold")
     # soft_wrap: the command stays on one line however narrow the terminal, so it pastes whole.
     console.print(example_command(summary["db"], default_db), soft_wrap=True, markup=False, highlight=False)

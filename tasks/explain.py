@@ -46,6 +46,16 @@ class ExplainedFinding:
     sentences: list[str] = field(default_factory=list)  # rich markup, figures highlighted
 
 
+@dataclass(frozen=True, slots=True)
+class UnclassifiedFigure:
+    """A money figure read but given no concept, with its sentence (plain text, the figure in 【】)."""
+
+    as_written: str
+    label: str | None
+    reason: str
+    sentence: str
+
+
 @dataclass(slots=True)
 class ReportExplanation:
     sha256: str
@@ -54,6 +64,7 @@ class ReportExplanation:
     fiscal_year: int | None
     status: str
     findings: list[ExplainedFinding]
+    unclassified: list[UnclassifiedFigure] = field(default_factory=list)
 
 
 def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
@@ -136,5 +147,16 @@ def explain_report(conn: duckdb.DuckDBPyConnection, sha256: str) -> ReportExplan
         findings.append(ExplainedFinding(finding_no=number, rule=rule, rule_zh=rule_zh, severity=severity,
                                          message=message, facts=involved,
                                          sentences=highlighted_sentences(text, involved)))
+    unclassified = [
+        UnclassifiedFigure(as_written=as_written, label=label, reason=reason,
+                           sentence=_marked_sentence(text, start, end))
+        for as_written, label, reason, start, end in conn.execute(
+            "SELECT as_written, label, reason, span_start, span_end FROM unclassified WHERE doc_sha256 = ?"
+            " ORDER BY item_no", [sha256]).fetchall()]
     return ReportExplanation(sha256=sha256, path=path, unit_name=unit_name, fiscal_year=fiscal_year,
-                             status=status, findings=findings)
+                             status=status, findings=findings, unclassified=unclassified)
+
+
+def _marked_sentence(text: str, start: int, end: int) -> str:
+    left, right = sentence_bounds(text, start, end)
+    return f"{text[left:start]}【{text[start:end]}】{text[end:right]}".strip()

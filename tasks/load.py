@@ -131,6 +131,14 @@ class PreparedBatch:
     def __len__(self) -> int:
         return self.files.num_rows
 
+    def money_counts(self) -> dict[str, tuple[int, int]]:
+        """sha256 -> (money figures classified as amounts, unclassified) of every loaded document."""
+        from collections import Counter
+
+        amounts = Counter(self.facts["amounts"]["doc_sha256"].to_pylist())
+        unclassified = Counter(self.facts["unclassified"]["doc_sha256"].to_pylist())
+        return {sha: (amounts[sha], unclassified[sha]) for sha in self.reports["sha256"].to_pylist()}
+
     def finding_summary(self) -> dict[str, tuple[str, list[tuple[str, str]]]]:
         """sha256 -> (report status, [(rule, severity), ...]) of every loaded document."""
         summary = {sha: (status, []) for sha, status in zip(

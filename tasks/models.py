@@ -176,7 +176,15 @@ class ReportFacts:
                 row["span"] = list(row["span"])
                 if row.get("provenance") is None:
                     row.pop("provenance", None)  # only documents with tables/pages have one
+        out["money_figures"] = money_figures(len(self.amounts), len(self.unclassified))
         return out
+
+
+def money_figures(classified: int, unclassified: int) -> dict[str, int | float | None]:
+    """How much of the money read became facts: the share an analyst weighs a document (or a run) by."""
+    total = classified + unclassified
+    return {"classified": classified, "unclassified": unclassified,
+            "classified_pct": round(100 * classified / total, 1) if total else None}
 
 
 def report_status(findings: list[Finding]) -> str:

@@ -166,6 +166,11 @@ def test_extract_json_prints_only_the_fact_contract(tmp_path: Path, make_report:
         assert set(doc) >= CONTRACT_KEYS
         for amount in doc["amounts"]:
             assert {"concept", "basis", "value_yuan", "as_written", "span"} <= set(amount)
+        money = doc["money_figures"]
+        assert (money["classified"], money["unclassified"]) == (len(doc["amounts"]), len(doc["unclassified"]))
+    classified = sum(len(doc["amounts"]) for doc in documents)
+    unclassified = sum(len(doc["unclassified"]) for doc in documents)
+    assert f"money figures: {classified} classified, {unclassified} unclassified" in result.stderr
 
 
 def test_extract_json_on_the_seed_reports_is_valid_json() -> None:
@@ -196,6 +201,18 @@ def test_extract_without_json_renders_each_document(tmp_path: Path, make_report:
 
     assert result.exit_code == 0, result.output
     assert "kexie.txt" in result.stdout and "fiscal year" in result.stdout
+    assert "money figures:" in result.stdout and "% classified" in result.stdout
+
+
+def test_extract_lists_the_money_it_could_not_classify(tmp_path: Path) -> None:
+    (tmp_path / "r.txt").write_text("某县档案馆2023年度部门整体支出绩效自评报告\n"
+                                    "2023年度支出合计120.50万元。聘请讲解员6名，人均年补助3.2万元。\n", encoding="utf-8")
+
+    result = run_cli("extract", str(tmp_path / "r.txt"))
+
+    assert result.exit_code == 0, result.output
+    assert "Unclassified" in result.stdout and "3.2万元" in result.stdout
+    assert "1 classified, 1 unclassified (50.0% classified)" in result.stdout
 
 
 @pytest.mark.parametrize("command", ["extract", "ingest"])
@@ -216,7 +233,8 @@ def test_ingest_prints_the_summary_and_an_example_query_that_works(report_folder
     result = run_cli("ingest", str(report_folder), "--db", str(db), "--batch-size", "2", "--workers", "2")
 
     assert result.exit_code == 0, result.output
-    for expected in ("files seen: 5", "loaded: 3", "rejected: 2", "garbage.bin", "empty.txt", "jixiao sql"):
+    for expected in ("files seen: 5", "loaded: 3", "rejected: 2", "garbage.bin", "empty.txt", "jixiao sql",
+                     "Money figures: ", "% classified"):
         assert expected in result.stdout
     # 5 files in batches of at most 2, as many as a multiple of the 2 workers: 4 batches (2, 1, 1, 1)
     assert "batch 4/4: 5/5 files" in result.stderr  # plain progress lines: CliRunner is not a terminal

@@ -17,6 +17,9 @@ from warehouse.db import connect
 TYPO_SENTENCE = unicodedata.normalize("NFKC", "（二）部门财政资金支出：161.76万元，其中基本支出100.00万元，项目支出16.76万元。")
 
 
+PER_CAPITA = "\n聘用讲解员6名，人均年补助3.2万元。\n"
+
+
 def run_cli(*args: str) -> Result:
     return CliRunner().invoke(app, list(args), env={"COLUMNS": "250"})
 
@@ -41,7 +44,8 @@ def test_the_sentence_around_each_figure_is_shown_once_with_the_figures_marked()
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("explain") / "jixiao.duckdb"
     build_warehouse(db, {"typo.txt": TYPO_REPORT, "clean.txt": CLEAN_REPORT,
-                         "other.txt": CLEAN_REPORT.replace("某县卫生健康局", "某市教育局")})
+                         "other.txt": CLEAN_REPORT.replace("某县卫生健康局", "某市教育局"),
+                         "percapita.txt": CLEAN_REPORT.replace("某县卫生健康局", "某县档案馆") + PER_CAPITA})
     return db
 
 
@@ -76,3 +80,12 @@ def test_a_report_is_found_by_unit_name_and_an_ambiguous_name_lists_the_candidat
     ambiguous = run_cli("explain", "教育局", "--db", str(db))
     assert ambiguous.exit_code == 1
     assert "fits 2 reports" in ambiguous.output and "typo.txt" in ambiguous.output and "other.txt" in ambiguous.output
+
+
+def test_explain_lists_the_money_it_could_not_classify_in_its_sentence(db: Path) -> None:
+    result = run_cli("explain", "percapita.txt", "--db", str(db))
+
+    assert result.exit_code == 0, result.output
+    assert "Unclassified money figures" in result.output and "人均年补助【3.2万元】" in result.output
+    clean = run_cli("explain", "clean.txt", "--db", str(db))
+    assert "Every money figure read is classified." in clean.output

@@ -163,3 +163,15 @@ def test_damaged_numbers_are_unparseable_not_guessed(text: str, damaged: str) ->
 
 def test_clause_numbers_are_not_damaged_figures() -> None:
     assert facts("依据第1.2.3条，财政拨款收入1,234,567.00元。").unparseable == []
+
+
+@pytest.mark.parametrize(("text", "unclassified", "reason"), [
+    ("支出合计120.50万元，其中人均年补助3.2万元。", "3.2万元", "per-unit"),
+    ("支出合计120.50万元。另有一笔15.00万元，用于设备采购。", "15.00万元", "no label"),
+])
+def test_money_no_label_names_is_unclassified_not_dropped(text: str, unclassified: str, reason: str) -> None:
+    found = facts(text)
+    assert [a.as_written for a in found.amounts] == ["120.50万元"]
+    listed = {u["as_written"]: u for u in found.unclassified}
+    assert reason in listed[unclassified]["reason"] and listed[unclassified]["label"]
+    assert found.to_json()["money_figures"] == {"classified": 1, "unclassified": 1, "classified_pct": 50.0}

@@ -151,6 +151,10 @@ def test_ingest_counts_add_up_and_a_rerun_changes_nothing(report_folder: Path, t
     assert set(reasons) == UNREADABLE_FILES
     assert all(reason.strip() for reason in reasons.values())
     assert sum(first["report_status"].values()) == 3
+    money = first["money_figures"]  # the share classified: what the warehouse holds, counted per run
+    (amounts, unclassified), = _query(db, "SELECT (SELECT count(*) FROM amounts), (SELECT count(*) FROM unclassified)")
+    assert (money["classified"], money["unclassified"]) == (amounts, unclassified) and amounts > 0
+    assert money["classified_pct"] == round(100 * amounts / (amounts + unclassified), 1)
     # 5 files in batches of 2: announced once, then one update per batch
     # 5 files, at most 2 per batch, a multiple of the 2 workers of even batches: 2, 1, 1, 1
     assert [(p.batches_done, p.files_done) for p in progress] == [(0, 0), (1, 2), (2, 3), (3, 4), (4, 5)]

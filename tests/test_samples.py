@@ -1,4 +1,5 @@
-"""The sample corpus: every report yields the figures and exactly the findings its expected file lists."""
+"""The sample corpus (samples/ prose, samples/forms/ forms and tables in every flattening and format):
+every report yields the figures and exactly the findings its expected file lists."""
 
 from __future__ import annotations
 
@@ -14,12 +15,17 @@ from tasks.pipeline import process_file
 from tests.shared import PROJECT_ROOT
 
 SAMPLES = PROJECT_ROOT / "samples"
-EXPECTED = sorted((SAMPLES / ".expected").glob("*.json"))
+EXPECTED = sorted([*SAMPLES.glob(".expected/*.json"), *SAMPLES.glob("*/.expected/*.json")])
 
 
 @cache
-def processed(name: str) -> Processed:
-    return process_file(SAMPLES / name)
+def processed(path: Path) -> Processed:
+    return process_file(path)
+
+
+def _document(expected_file: Path) -> Path:
+    """The report an expected file describes: beside its .expected folder."""
+    return expected_file.parent.parent / _expected(expected_file)["document"]
 
 
 def _expected(path: Path) -> dict:
@@ -29,7 +35,7 @@ def _expected(path: Path) -> dict:
 @pytest.mark.parametrize("expected_file", EXPECTED, ids=lambda p: p.stem)
 def test_sample_findings_are_exactly_the_planted_ones(expected_file: Path) -> None:
     expected = _expected(expected_file)
-    result = processed(expected["document"])
+    result = processed(_document(expected_file))
     assert result.loaded, result.reject_reason
     found = Counter(f.rule for f in result.facts.findings)
     assert found == Counter(f["rule"] for f in expected["findings"]), [f.message for f in result.facts.findings]
@@ -41,7 +47,7 @@ def test_sample_findings_are_exactly_the_planted_ones(expected_file: Path) -> No
 @pytest.mark.parametrize("expected_file", EXPECTED, ids=lambda p: p.stem)
 def test_sample_figures_and_metadata(expected_file: Path) -> None:
     expected = _expected(expected_file)
-    facts = processed(expected["document"]).facts
+    facts = processed(_document(expected_file)).facts
     got = Counter((a.concept, a.basis, round(a.value_yuan, 2)) for a in facts.amounts)
     want = Counter((a["concept"], a["basis"], round(a["value_yuan"], 2)) for a in expected["amounts"])
     assert got == want
@@ -54,8 +60,10 @@ def test_sample_figures_and_metadata(expected_file: Path) -> None:
     assert (facts.unit_name, facts.fiscal_year, facts.report_date) == (
         expected["unit_name"], expected["fiscal_year"], expected["report_date"])
     assert {k: facts.region[k] for k in expected["region"]} == expected["region"]
+    if "report_kind" in expected:
+        assert (facts.report_kind, facts.subject) == (expected["report_kind"], expected["subject"])
 
 
 def test_status_follows_the_findings() -> None:
-    statuses = {_expected(p)["document"]: processed(_expected(p)["document"]).facts.status for p in EXPECTED}
+    statuses = {p.stem: processed(_document(p)).facts.status for p in EXPECTED}
     assert "passed" in statuses.values() and "failed" in statuses.values() and "warning" in statuses.values()

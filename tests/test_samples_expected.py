@@ -134,6 +134,13 @@ def derive_findings(expected: dict, with_optional: bool = False) -> list[str]:
             parts: list[Figure] = []
             for child in children:  # multiple=yes items all count; otherwise a child's first statement
                 stated_child = by_key.get((child, basis), [])
+                if not stated_child:  # 中央 + 省级 + 市级 + 县级: grandchildren stand in for an unstated 市县
+                    for grandchildren in children_by_axis(child).values():
+                        stated_child = [f for g in grandchildren for f in by_key.get((g, basis), [])[:1]]
+                        if stated_child:
+                            break
+                    parts += stated_child
+                    continue
                 parts += stated_child if concepts[child].multiple else stated_child[:1]
             if not parts:
                 continue

@@ -24,7 +24,7 @@ def explain(
 ) -> None:
     """Print the report's findings, each with the sentences its figures come from (figures highlighted;
     corrected ones in magenta) and a table of those figures, so you see whether the report or the
-    extractor is wrong."""
+    extractor is wrong; then the money figures that could not be classified, each in its sentence."""
     from tasks.explain import explain_report
 
     with open_warehouse(db) as conn:
@@ -38,6 +38,12 @@ def explain(
         out.print("No findings: every rule holds for this report.")
     for finding in explanation.findings:
         _print_finding(out, finding)
+    if explanation.unclassified:
+        rows = [[u.as_written, u.label or "", u.reason, u.sentence] for u in explanation.unclassified]
+        out.print(render_table(["as written", "label", "reason", "原文"], rows,
+                               title=f"Unclassified money figures 未归类金额 ({len(rows)})"))
+    else:
+        out.print("Every money figure read is classified.")
 
 
 def _print_finding(out: Console, finding: ExplainedFinding) -> None:

@@ -31,7 +31,8 @@ def extract_text(text: str, document: str = "", regions: Sequence[Region] = ()) 
     unit = forms.unit_name(fields, kind, first_form_end) or metadata.unit_name(text)
     date = metadata.report_date(text)
     damaged = find_damaged(text)
-    amounts = [a for a in extract_amounts(text, segments, phrasings) if not overlaps(a.span, damaged)]
+    unnamed_money: list[dict] = []
+    amounts = [a for a in extract_amounts(text, segments, phrasings, unnamed_money) if not overlaps(a.span, damaged)]
     rates = [r for r in extract_rates(text, segments, phrasings, amounts) if not overlaps(r.span, damaged)]
     facts = ReportFacts(
         document=document,
@@ -46,6 +47,7 @@ def extract_text(text: str, document: str = "", regions: Sequence[Region] = ()) 
         staff=extract_staff(text, segments, phrasings),
         scores=[s for s in extract_scores(text, phrasings) if not overlaps(s.span, damaged)],
         unparseable=[{"as_written": d.as_written, "span": list(d.span), "reason": d.reason} for d in damaged],
+        unclassified=[u for u in unnamed_money if not overlaps(tuple(u["span"]), damaged)],
     )
     _merge_tables(facts, tables, later)
     _add_form_staff(facts, fields, text)
@@ -64,7 +66,8 @@ def _merge_tables(facts: ReportFacts, tables: TableFacts, later: forms.FormConte
                           and (r.amount_id is None or r.amount_id in kept_ids)] + tables.rates, key=lambda r: r.span)
     facts.scores = sorted([s for s in facts.scores if not tables.covers(s.span)] + tables.scores,
                           key=lambda s: s.span)
-    facts.unclassified = tables.unclassified
+    facts.unclassified = sorted([u for u in facts.unclassified if not tables.covers(tuple(u["span"]))]
+                                + tables.unclassified, key=lambda u: u["span"])
 
 
 def _later_forms_as_items(tables: TableFacts, later: forms.FormContext) -> None:

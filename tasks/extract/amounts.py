@@ -37,6 +37,7 @@ _BARE = re.compile(r"(?<![\d.,])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+)(?
 _AFTER_BARE_UNIT_OK = re.compile(r"[,;。、)\s:]|$|的|$")
 _PER_SOMETHING_AFTER = re.compile(r"^\s?(?:/|每)")
 _MAX_CONTEXT = 120  # words farther back than this never name a figure; bounds work on hostile text
+_LABEL_CHARS = 20  # the words kept beside an unclassified figure
 _BREAKDOWN_AFTER = re.compile(r"[,:]?其中[:]?(?P<words>[^,;。]{1,20})")
 _RESPECTIVELY = re.compile(r"分别(?:为|是|:)?")
 
@@ -109,8 +110,13 @@ def _implied_unit(mentions: list[_Mention], index: int, segments: Segments) -> s
     return before or after
 
 
-def extract_amounts(text: str, segments: Segments, phrasings: Phrasings) -> list[Amount]:
+def extract_amounts(text: str, segments: Segments, phrasings: Phrasings,
+                    unclassified: list[dict] | None = None) -> list[Amount]:
+    """The money figures of the prose that a label names. A figure with its money unit written that
+    becomes no amount (nothing names it; a per-capita standard or a difference) goes to `unclassified`
+    with the words before it, so nothing that reads as money is dropped unseen."""
     mentions = find_money_mentions(text)
+    skipped = unclassified if unclassified is not None else []
     amounts: list[Amount] = []
     seen: set[tuple[str, str, float]] = set()
     previous_end = 0
@@ -121,7 +127,10 @@ def extract_amounts(text: str, segments: Segments, phrasings: Phrasings) -> list
         context = text[max(sentence_start, previous_end, mention.start - _MAX_CONTEXT):mention.start]
         previous_end = mention.end
         unit = mention.unit or _implied_unit(mentions, index, segments)
-        if unit is None or _is_not_a_budget_line(text, mention, context, phrasings):
+        if unit is None:
+            continue
+        if _is_not_a_budget_line(text, mention, context, phrasings):
+            _unclassified(skipped, text, mention, context, "a per-unit standard or a difference, not a budget line")
             continue
         concept, basis = _name(context, phrasings, last, segments, mention.start, mention.end)
         respectively = _RESPECTIVELY.search(context)
@@ -135,6 +144,7 @@ def extract_amounts(text: str, segments: Segments, phrasings: Phrasings) -> list
                                              and not leftmost_longest(phrasings.amount_labels, context)):
             concept = pending.pop(0)
         if concept is None:
+            _unclassified(skipped, text, mention, context, "no label names it")
             continue
         yuan = mention.value * UNIT_YUAN[unit]
         value_yuan = float(round(yuan, 2))
@@ -157,6 +167,14 @@ def extract_amounts(text: str, segments: Segments, phrasings: Phrasings) -> list
         amounts.append(amount)
         last = amount
     return amounts
+
+
+def _unclassified(into: list[dict], text: str, mention: _Mention, context: str, reason: str) -> None:
+    if mention.unit is None:  # a bare number reads as money only through its neighbours: not listed
+        return
+    label = context.strip()[-_LABEL_CHARS:] or None
+    into.append({"as_written": text[mention.start:mention.end], "span": [mention.start, mention.end],
+                 "label": label, "reason": reason, "value": float(mention.value), "unit": mention.unit})
 
 
 def _is_not_a_budget_line(text: str, mention: _Mention, context: str, phrasings: Phrasings) -> bool:
