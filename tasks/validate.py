@@ -28,6 +28,7 @@ from expectations.rules import (
 )
 from expectations.schemas import (
     FINDINGS_COLUMNS,
+    INFERRED_NOTE,
     RULE_BY_NAME,
     RULE_ORDER,
     ComparisonSchema,
@@ -82,8 +83,54 @@ def validate_frames(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     checked = check_fact_frames(frames)
     inputs = prepare_inputs(checked["amounts"], checked["rates"], checked["staff"])
     failing = failing_comparisons(build_comparisons(inputs))
-    findings = describe_failures(failing, inputs)
+    findings = soften_inferred(describe_failures(failing, inputs), checked)
     return FindingsSchema.validate(findings) if len(findings) else findings
+
+
+# How a fact was read when it was not read outright: an error resting on one is only a warning.
+INFERRED_READINGS: dict[str, str] = {
+    "column_position": "所在列按位置推断",
+    "joined_cells": "数字由跨行的两段拼接",
+}
+UNIT_INFERRED = "单位由上下文推断"
+
+
+def inferred_facts(frames: dict[str, pd.DataFrame]) -> dict[tuple[str, str], str]:
+    """(doc_sha256, fact_id) -> how the fact was inferred, for every fact not read unambiguously: its
+    column placed by position, its number joined from two lines, or (prose) its unit taken from its
+    neighbours. A table cell's unit from the caption or header is stated, not inferred."""
+    out: dict[tuple[str, str], str] = {}
+    for name, frame in frames.items():
+        if name == "unclassified" or frame.empty or "read_by" not in frame:
+            continue
+        how = frame["read_by"].map(INFERRED_READINGS)
+        if name == "amounts":
+            unit_guess = frame["unit_implied"].astype(bool) & (frame["read_by"] == "label")
+            how = how.where(how.notna(), unit_guess.map({True: UNIT_INFERRED, False: None}))
+        chosen = how.notna()
+        out.update(zip(zip(frame.loc[chosen, "doc_sha256"], frame.loc[chosen, "fact_id"], strict=True),
+                       how[chosen], strict=True))
+    return out
+
+
+def soften_inferred(findings: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """An error is an accusation, so it stands only on facts read unambiguously: one that rests on an
+    inferred fact becomes a warning saying which fact was inferred and how."""
+    errors = findings["severity"] == "error"
+    if not errors.any():
+        return findings
+    inferred = inferred_facts(frames)
+    if not inferred:
+        return findings
+    findings = findings.copy()
+    for index in findings.index[errors]:
+        doc = findings.at[index, "doc_sha256"]
+        reasons = [f"{fact_id}{inferred[(doc, fact_id)]}" for fact_id in findings.at[index, "fact_ids"]
+                   if (doc, fact_id) in inferred]
+        if reasons:
+            findings.at[index, "severity"] = "warning"
+            findings.at[index, "message"] += f"{INFERRED_NOTE}{'；'.join(reasons)}）"
+    return findings
 
 
 def failing_comparisons(comparisons: pd.DataFrame) -> pd.DataFrame:

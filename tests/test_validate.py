@@ -413,3 +413,28 @@ def test_frames_of_all_seeds_at_once_match_the_reports_one_by_one() -> None:
     one_by_one = pd.DataFrame([(name, f.rule, f.message) for name, facts in reports
                                for f in validate_report(facts)], columns=["doc_sha256", "rule", "message"])
     pd.testing.assert_frame_equal(batch[["doc_sha256", "rule", "message"]], one_by_one)
+
+
+# --- trust: an error stands only on facts read outright ---------------------------------------------
+
+def test_an_error_resting_on_an_inferred_unit_is_a_warning_naming_that_fact() -> None:
+    total, basic = amount("expenditure.total", "300万元"), amount("expenditure.basic", "200万元")
+    project = amount("expenditure.project", "90万元")
+    project.unit_implied = True  # prose: "项目支出90" with 万元 taken from its neighbours
+    [finding] = validate_report(report(total, basic, project))
+    assert (finding.rule, finding.severity) == ("sum_mismatch", "warning")
+    assert f"{project.id}单位由上下文推断" in finding.message and "并非直接读出" in finding.message
+
+
+@pytest.mark.parametrize(("read_by", "how"), [("column_position", "所在列按位置推断"),
+                                              ("joined_cells", "数字由跨行的两段拼接")])
+def test_an_error_resting_on_a_guessed_table_cell_is_a_warning(read_by: str, how: str) -> None:
+    total, basic = amount("expenditure.total", "300万元"), amount("expenditure.basic", "200万元")
+    project = amount("expenditure.project", "90万元")
+    for fact in (total, basic, project):
+        fact.read_by, fact.unit_implied = "column_header", True  # a caption's unit is stated, not inferred
+    [stated] = validate_report(report(total, basic, project))
+    assert stated.severity == "error"
+    project.read_by = read_by
+    [softened] = validate_report(report(total, basic, project))
+    assert softened.severity == "warning" and f"{project.id}{how}" in softened.message
