@@ -72,8 +72,13 @@ def _page_content(page: Any, number: int) -> tuple[list[tuple[float, Block]], li
         if rows:
             placed.append((table.bbox[1], Block(rows=rows, page=number)))
     outside = page
+    x0, top, x1, bottom = page.bbox
     for table in tables:  # text inside a table's box belongs to its cells, not to the prose
-        outside = outside.outside_bbox(table.bbox)
+        # A table drawn wider than its page (a landscape form on a portrait page) is cut at the edge.
+        left, upper, right, lower = table.bbox
+        clipped = (max(left, x0), max(upper, top), min(right, x1), min(lower, bottom))
+        if clipped[0] < clipped[2] and clipped[1] < clipped[3]:
+            outside = outside.outside_bbox(clipped)
     return placed, outside.extract_text_lines(return_chars=True)
 
 
