@@ -29,7 +29,7 @@ def extract_text(text: str, document: str = "", regions: Sequence[Region] = ()) 
     later = forms.later_project_forms(titles, fields, tables.money_tables)
     first_form_end = later.starts[0][0] if later.starts else None
     unit = forms.unit_name(fields, kind, first_form_end) or metadata.unit_name(text)
-    date = metadata.report_date(text)
+    date = metadata.report_date(text, phrasings.date_keys)
     damaged = find_damaged(text)
     unnamed_money: list[dict] = []
     amounts = [a for a in extract_amounts(text, segments, phrasings, unnamed_money) if not overlaps(a.span, damaged)]

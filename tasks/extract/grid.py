@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from tasks.models import Region
 
 _ALIGNED_GAP = re.compile(r"\S+(?: \S+)*")  # runs of text: two spaces or more end a cell
+_LABEL_THEN_NUMBER = re.compile(r"(?<=[\u4e00-\u9fff:)]) (-?\d[\d,]*(?:\.\d+)?%?)$")
 _HAS_GAP = re.compile(r"  |[^\S ]")  # what ends a run inside a line: two spaces, or a tab or wide space
 _MAX_HEADER_CELL = 24  # characters; a longer line is prose that happens to name a column
 _MARKDOWN_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
@@ -221,8 +222,18 @@ class _Segment:
 
 def _segments(offset: int, line: str) -> list[_Segment]:
     display = _display_columns(line)
-    return [_Segment(Cell(m.group(), offset + m.start(), offset + m.end()), display[m.start()], display[m.end()])
-            for m in _ALIGNED_GAP.finditer(line)]
+    segments = []
+    for match in _ALIGNED_GAP.finditer(line):
+        start, end = match.span()
+        # "资金来源：财政拨款 1,286.45": a long label ran into the first number with one space between
+        tail = _LABEL_THEN_NUMBER.search(match.group())
+        if tail is not None and match.group() and not _looks_numeric(match.group()):
+            cut = start + tail.start(1)
+            segments.append(_Segment(Cell(line[start:start + tail.start()], offset + start,
+                                          offset + start + tail.start()), display[start], display[start + tail.start()]))
+            start = cut
+        segments.append(_Segment(Cell(line[start:end], offset + start, offset + end), display[start], display[end]))
+    return segments
 
 
 def _aligned_grids(lines: list[tuple[int, str]], used: list[bool]) -> list[Grid]:

@@ -112,7 +112,31 @@ def _parse_location(candidate: str) -> dict[str, str | None]:
     return {"province": parsed.get("province"), "city": parsed.get("city"), "county": county}
 
 
-def report_date(text: str) -> str | None:
+_KEYED_DATE_VALUE = re.compile(
+    r"\s*[:：]?\s*(?P<y>\d{4}) ?(?:年 ?(?P<m>\d{1,2}) ?月(?: ?(?P<d>\d{1,2}) ?日)?|[-./](?P<m2>\d{1,2})"
+    r"(?:[-./](?P<d2>\d{1,2}))?)")
+
+
+def keyed_date(text: str, keys: tuple[re.Pattern[str], ...]) -> str | None:
+    """The date after a form's date key ("填报日期：2024年3月18日", "发布时间：2023-06-12"), the most
+    preferred key first (the lexicon's order), the first such date in the text."""
+    for pattern in keys:
+        for match in pattern.finditer(text):
+            value = _KEYED_DATE_VALUE.match(text, match.end())
+            if value:
+                month = value.group("m") or value.group("m2")
+                day = value.group("d") or value.group("d2")
+                found = _iso(int(value.group("y")), int(month), int(day) if day else None)
+                if found:
+                    return found
+    return None
+
+
+def report_date(text: str, keys: tuple[re.Pattern[str], ...] = ()) -> str | None:
+    """A keyed date of the form (see keyed_date) if any, else the last date standing on a line alone."""
+    keyed = keyed_date(text, keys)
+    if keyed:
+        return keyed
     found: str | None = None
     for line in text.split("\n"):
         stripped = line.strip()

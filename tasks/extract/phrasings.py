@@ -44,6 +44,7 @@ class Phrasings:
     table_total_row: re.Pattern[str]
     form_keys: tuple[Label, ...]  # whole-cell patterns; value: the field
     report_kinds: tuple[Label, ...]
+    date_keys: tuple[re.Pattern[str], ...]  # words before a report's date, in order of preference
 
 
 def _labels(rows: list[dict], key: str) -> tuple[Label, ...]:
@@ -81,6 +82,7 @@ def load_phrasings(path: Path = PHRASINGS_TOML) -> Phrasings:
         table_total_row=_union(data["table_total_row"]),
         form_keys=_whole(data["form_key"], "field"),
         report_kinds=_labels(data["report_kind"], "kind"),
+        date_keys=tuple(re.compile(row["pattern"]) for row in data["date_key"]),
     )
 
 

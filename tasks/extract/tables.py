@@ -35,7 +35,7 @@ _VALUE = re.compile(
 _EMPTY = re.compile(r"^(?:-+|—+|/|无|\\)$")
 _PARENS = re.compile(r"\([^()]*\)")
 _LABEL_PREFIX = re.compile(
-    r"^(?:(?:其中|含|按[^:]{1,8})\s?:|其中(?=\S)|[一二三四五六七八九十]+、|\d{1,2}[.、]|\(\w{1,2}\)|[①-⑳])\s?")
+    r"^(?:(?:其中|含|按[^:]{1,8}|资金(?:来源|构成|性质|类别))\s?:|其中(?=\S)|[一二三四五六七八九十]+、|\d{1,2}[.、]|\(\w{1,2}\)|[①-⑳])\s?")
 _GROWTH_NAME = re.compile(r"增长率|增幅|增速|涨幅|同比增长|提高率")
 _CAPTION_LINES = 3
 
@@ -146,7 +146,10 @@ def _has_values(row: list[Cell | None]) -> bool:
 def _caption_unit(text: str, grid: Grid, header: _Header, lines: list[str]) -> str | None:
     phrasings = _phrasings()
     above = [c.text for row in grid.rows[max(0, header.row - _CAPTION_LINES): header.row] for c in row if c]
-    above += lines[max(0, grid.first_line - _CAPTION_LINES): grid.first_line]
+    # One cell per line: the form's key/value cells above the table take a line each, so a caption
+    # three rows up is three rows of cells up.
+    back = _CAPTION_LINES * (len(header.roles) if grid.layout == "cell_per_line" else 1)
+    above += lines[max(0, grid.first_line - back): grid.first_line]
     for piece in [*header.texts, *reversed(above)]:
         for pattern in phrasings.table_units:
             match = pattern.search(piece)
