@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from tasks.models import Processed
-from tests.test_samples_expected import nfkc
 from tasks.pipeline import process_file
 from tests.shared import PROJECT_ROOT
+from tests.test_samples_expected import nfkc
 
 SAMPLES = PROJECT_ROOT / "samples"
 EXPECTED = sorted([*SAMPLES.glob(".expected/*.json"), *SAMPLES.glob("*/.expected/*.json")])
