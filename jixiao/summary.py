@@ -15,6 +15,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from tasks.models import money_figures
+
 # Pasted by an analyst after a run: one line per report, its headline figures and validation result.
 EXAMPLE_QUERY = (
     "SELECT file_name, unit_name, fiscal_year, expenditure_final_yuan, self_eval_score, status_zh "
@@ -25,8 +27,8 @@ _COUNTS = (("files_seen", "files seen"), ("loaded", "loaded"), ("unchanged", "un
 
 def money_line(classified: int, unclassified: int) -> str:
     """"money figures: 120 classified, 6 unclassified (95.2% classified)"."""
-    total = classified + unclassified
-    share = f" ({100 * classified / total:.1f}% classified)" if total else ""
+    pct = money_figures(classified, unclassified)["classified_pct"]
+    share = f" ({pct:.1f}% classified)" if pct is not None else ""
     return f"money figures: {classified} classified, {unclassified} unclassified{share}"
 
 

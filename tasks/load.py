@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -133,8 +134,6 @@ class PreparedBatch:
 
     def money_counts(self) -> dict[str, tuple[int, int]]:
         """sha256 -> (money figures classified as amounts, unclassified) of every loaded document."""
-        from collections import Counter
-
         amounts = Counter(self.facts["amounts"]["doc_sha256"].to_pylist())
         unclassified = Counter(self.facts["unclassified"]["doc_sha256"].to_pylist())
         return {sha: (amounts[sha], unclassified[sha]) for sha in self.reports["sha256"].to_pylist()}

@@ -227,11 +227,11 @@ def _segments(offset: int, line: str) -> list[_Segment]:
         start, end = match.span()
         # "资金来源：财政拨款 1,286.45": a long label ran into the first number with one space between
         tail = _LABEL_THEN_NUMBER.search(match.group())
-        if tail is not None and match.group() and not _looks_numeric(match.group()):
-            cut = start + tail.start(1)
-            segments.append(_Segment(Cell(line[start:start + tail.start()], offset + start,
-                                          offset + start + tail.start()), display[start], display[start + tail.start()]))
-            start = cut
+        if tail is not None and not _looks_numeric(match.group()):
+            label_end = start + tail.start()
+            segments.append(_Segment(Cell(line[start:label_end], offset + start, offset + label_end),
+                                     display[start], display[label_end]))
+            start = label_end + 1  # past the one space
         segments.append(_Segment(Cell(line[start:end], offset + start, offset + end), display[start], display[end]))
     return segments
 

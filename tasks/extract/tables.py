@@ -106,7 +106,6 @@ class _Header:
 
 
 def _header_at(grid: Grid, index: int) -> _Header | None:
-    single = _header_of([grid.rows[index]], index)
     if index > 0 and grid.layout != "cell_per_line" and not _has_values(grid.rows[index]) \
             and not _has_values(grid.rows[index - 1]):
         # A header broken over two lines ("年初" over "预算数"): the two lines together name the columns,
@@ -115,7 +114,7 @@ def _header_at(grid: Grid, index: int) -> _Header | None:
         above = _header_of([grid.rows[index - 1]], index - 1)
         if joined is not None and (above is None or _named(joined) > _named(above)):
             return joined
-    return single
+    return _header_of([grid.rows[index]], index)
 
 
 def _named(header: _Header) -> int:
