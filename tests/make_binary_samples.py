@@ -1,6 +1,6 @@
 """Build the three binary samples (26 .docx, 27 .html, 28 .pdf) from the parts below.
 
-Run from the project root:  .venv/bin/python samples/forms/make_binary_samples.py
+Run from the project root:  .venv/bin/python tests/make_binary_samples.py   (it lives outside samples/, whose every file is a report)
 Parts are those of tests/format_fixtures.py: a str is a paragraph, a list of rows is a table.
 The expected facts are in samples/forms/.expected/<stem>.json; keep them in step with any edit here.
 """
@@ -10,12 +10,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.format_fixtures import to_docx, to_html, to_pdf  # noqa: E402
 
-SAMPLES = Path(__file__).resolve().parent
+SAMPLES = ROOT / "samples" / "forms"
 
 # 26: a county school's 部门整体支出绩效自评表, amounts in 元 (unit in the row-header cell).
 CHANGTING_YIZHONG = [
