@@ -117,6 +117,7 @@ def with_concept_columns(frame: pd.DataFrame, concept_column: str = "concept") -
 # --- from fact frames to comparison frames --------------------------------------------------------
 
 AMOUNT_KEYS = ["doc", "concept", "basis"]
+SELECTION_READING = "list_item"  # read_by of items that are a selection of the whole (tasks/extract/amounts.py)
 
 
 def prepare_amounts(amounts: pd.DataFrame) -> pd.DataFrame:
@@ -171,11 +172,15 @@ def resolve_amounts(amounts: pd.DataFrame) -> pd.DataFrame:
         conflicting = pd.MultiIndex.from_frame(conflicts[["doc", "subject", "basis"]])
         firsts = firsts[~pd.MultiIndex.from_frame(firsts[AMOUNT_KEYS]).isin(conflicting)]
     if not amounts["multiple"].any():
-        return firsts[[*columns, "parent", "axis", "multiple"]].reset_index(drop=True)
-    items = amounts[amounts["multiple"]].groupby(AMOUNT_KEYS, sort=False, as_index=False, observed=True).agg(
+        return firsts[[*columns, "parent", "axis", "multiple"]].reset_index(drop=True).assign(selection=False)
+    listed = amounts[amounts["multiple"]]
+    # items read from a numbered list under 主要项目/重点项目 are a selection: they need not add up
+    listed = listed.assign(selection=listed["read_by"].eq(SELECTION_READING) if "read_by" in listed else False)
+    items = listed.groupby(AMOUNT_KEYS, sort=False, as_index=False, observed=True).agg(
         value=("value", "sum"), low=("low", "sum"), high=("high", "sum"),
-        n_rows=("fact_id", "size"), fact_id=("fact_id", "first"))
-    return with_concept_columns(pd.concat([firsts[columns], items[columns]], ignore_index=True))
+        n_rows=("fact_id", "size"), fact_id=("fact_id", "first"), selection=("selection", "max"))
+    return with_concept_columns(pd.concat([firsts[columns].assign(selection=False), items[[*columns, "selection"]]],
+                                          ignore_index=True))
 
 
 def resolve_staff(staff: pd.DataFrame) -> pd.DataFrame:
@@ -183,7 +188,16 @@ def resolve_staff(staff: pd.DataFrame) -> pd.DataFrame:
     firsts = with_concept_columns(staff.drop_duplicates(["doc", "concept"]).reset_index(drop=True))
     value = firsts["value"].astype("float64")
     return firsts.assign(basis=as_vocabulary(pd.Series("", index=firsts.index)), value=value, low=value,
-                         high=value, n_rows=1)
+                         high=value, n_rows=1, selection=False)
+
+
+@cache
+def _closed_parents() -> dict[str, tuple[str, ...]]:
+    """Parents with one closed axis below them: the children that make up the whole parent."""
+    concepts = concept_frame()
+    children = concepts[(concepts["parent"] != "") & concepts["closed"]]
+    axes = children.groupby("parent")["axis"].nunique()
+    return {parent: tuple(children.index[children["parent"] == parent]) for parent in axes.index[axes == 1]}
 
 
 def lift_unstated_parents(children: pd.DataFrame, resolved: pd.DataFrame) -> pd.DataFrame:
@@ -194,18 +208,24 @@ def lift_unstated_parents(children: pd.DataFrame, resolved: pd.DataFrame) -> pd.
     parent_words = children["parent"].astype(str)
     grand = parent_words.map(concepts["parent"]).fillna("")
     grand_axis = parent_words.map(concepts["axis"]).fillna("")
-    candidates = (grand != "") & (grand_axis == children["axis"].astype(str))
+    own_axis = children["axis"].astype(str)
+    # levels: 县级 stands in for 市县 on the same axis. On another axis only a complete closed breakdown
+    # stands in for its parent: 公务用车购置费 + 运行维护费 for 公务用车购置及运行维护费 among the 三公 kinds.
+    candidates = (grand != "") & ((grand_axis == own_axis) | children["parent"].isin(_closed_parents()))
     if not candidates.any():  # the usual case: no three-level breakdown in these reports
         return children
     stated = set(zip(resolved["doc"], resolved["concept"].astype(str), resolved["basis"].astype(str), strict=True))
     chosen = children[candidates]
-    unstated = [(doc, parent, basis) not in stated for doc, parent, basis in
-                zip(chosen["doc"], chosen["parent"].astype(str), chosen["basis"].astype(str), strict=True)]
+    unstated = [(doc, parent, basis) not in stated and (grand_axis[i] == own_axis[i] or all(
+                    (doc, sibling, basis) in stated for sibling in _closed_parents()[parent]))
+                for i, doc, parent, basis in zip(chosen.index, chosen["doc"], chosen["parent"].astype(str),
+                                                 chosen["basis"].astype(str), strict=True)]
     index = chosen.index[unstated]
     if index.empty:
         return children
     lifted = children.copy()
     lifted.loc[index, "parent"] = as_vocabulary(grand[index])
+    lifted.loc[index, "axis"] = as_vocabulary(grand_axis[index])
     return lifted
 
 
@@ -214,12 +234,101 @@ def sum_comparisons(resolved: pd.DataFrame, rule: str) -> pd.DataFrame:
     add up; a single child (a partial breakdown) must only not exceed the parent."""
     children = lift_unstated_parents(resolved[resolved["parent"] != ""], resolved)
     sums = children.groupby(["doc", "parent", "axis", "basis"], sort=False, as_index=False, observed=True).agg(
-        n_rows=("n_rows", "sum"), value=("value", "sum"), low=("low", "sum"), high=("high", "sum"))
+        n_rows=("n_rows", "sum"), value=("value", "sum"), low=("low", "sum"), high=("high", "sum"),
+        selection=("selection", "max"))
     totals = resolved[[*AMOUNT_KEYS, "value", "low", "high", "fact_id"]].rename(columns={"concept": "parent"})
-    merged = sums.merge(totals, on=["doc", "parent", "basis"], suffixes=("", "_total"))
+    merged = _drop_other_wholes(sums.merge(totals, on=["doc", "parent", "basis"], suffixes=("", "_total")),
+                                resolved)
     return _compare(rule, merged["doc"], (merged["value_total"], merged["low_total"], merged["high_total"]),
-                    (merged["value"], merged["low"], merged["high"]), above=merged["n_rows"] >= 2,
+                    (merged["value"], merged["low"], merged["high"]),
+                    above=(merged["n_rows"] >= 2) & ~merged["selection"].astype(bool),
                     subject=merged["parent"], basis=merged["basis"], detail=merged["axis"], fact_id=merged["fact_id"])
+
+
+@cache
+def _lineage() -> dict[str, tuple[str, ...]]:
+    """Each concept's ancestors, nearest first."""
+    concepts = concept_frame()
+    out = {}
+    for concept in concepts.index:
+        chain, parent = [], concepts.at[concept, "parent"]
+        while parent:
+            chain.append(parent)
+            parent = concepts.at[parent, "parent"]
+        out[concept] = tuple(chain)
+    return out
+
+
+@cache
+def _axes_between(concept: str, ancestor: str) -> frozenset[str]:
+    """The axes on the path from `ancestor` down to `concept`."""
+    concepts = concept_frame()
+    axes, node = set(), concept
+    while node and node != ancestor:
+        axes.add(concepts.at[node, "axis"])
+        node = concepts.at[node, "parent"]
+    return frozenset(axes)
+
+
+@cache
+def _tree_root() -> dict[str, str]:
+    """Each concept's topmost ancestor (itself at the top)."""
+    concepts = concept_frame()
+    roots = {}
+    for concept in concepts.index:
+        top = concept
+        while concepts.at[top, "parent"]:
+            top = concepts.at[top, "parent"]
+        roots[concept] = top
+    return roots
+
+
+def _drop_other_wholes(merged: pd.DataFrame, resolved: pd.DataFrame) -> pd.DataFrame:
+    """Breakdowns that miss their parent but add up to another stated figure of the same tree and basis
+    ("一般公共预算财政拨款支出按功能分类：…" sums to that figure, not to 本年支出合计) are that figure's
+    breakdown: no accusation rests on a guess of which whole the text meant."""
+    if merged.empty or not {"low", "high"} <= set(merged):
+        return merged
+    missing = merged[(merged["n_rows"] >= 2)
+                     & ~intervals_agree(merged["low"], merged["high"], merged["low_total"], merged["high_total"])]
+    if missing.empty:
+        return merged
+    figures = resolved[["doc", "concept", "basis", "low", "high"]].rename(
+        columns={"concept": "whole", "low": "whole_low", "high": "whole_high"})
+    paired = missing.reset_index().merge(figures, on=["doc", "basis"])
+    # the other whole lies below the parent on another axis (一般公共预算 under 本年支出, beside the functions)
+    lineage = _lineage()
+    below_elsewhere = [parent in lineage.get(whole, ()) and axis not in _axes_between(whole, parent)
+                       for whole, parent, axis in zip(paired["whole"].astype(str), paired["parent"].astype(str),
+                                                      paired["axis"].astype(str), strict=True)]
+    agrees = intervals_agree(paired["low"], paired["high"], paired["whole_low"], paired["whole_high"])
+    return merged.drop(index=paired.loc[agrees & np.array(below_elsewhere, dtype=bool), "index"].unique())
+
+
+def _drop_other_share_wholes(merged: pd.DataFrame, resolved: pd.DataFrame) -> pd.DataFrame:
+    """A share that misses part / parent but equals part / another stated figure of the same tree and
+    basis ("占本年支出合计的82.10%" of a source's figure; function shares of 一般公共预算财政拨款支出) is a share
+    of that figure: the text did not say which whole, so no accusation rests on our guess."""
+    if merged.empty:
+        return merged
+    low, high = ratio_bounds(merged["part_value"], merged["part_half"], merged["total_value"],
+                             merged["total_high"] - merged["total_value"])
+    missing = merged[~intervals_agree(merged["rate_low"], merged["rate_high"], low, high)]
+    if missing.empty:
+        return merged
+    roots = _tree_root()
+    figures = resolved[["doc", "concept", "basis", "value", "high"]].rename(
+        columns={"concept": "whole", "value": "whole_value", "high": "whole_high"})
+    paired = missing.reset_index().merge(figures, on=["doc", "basis"])
+    paired = paired[(paired["whole"].astype(str).map(roots) == paired["part_concept"].astype(str).map(roots))
+                    & (paired["whole"].astype(str) != paired["part_concept"].astype(str))
+                    & (paired["whole_value"] > 0)]
+    if paired.empty:
+        return merged
+    whole_low, whole_high = ratio_bounds(paired["part_value"], paired["part_half"], paired["whole_value"],
+                                         paired["whole_high"] - paired["whole_value"])
+    agrees = intervals_agree(paired["rate_low"], paired["rate_high"], whole_low, whole_high)
+    return merged.drop(index=paired.loc[agrees, "index"].unique())
 
 
 def share_rows(rates: pd.DataFrame, amounts: pd.DataFrame) -> pd.DataFrame:
@@ -244,7 +353,7 @@ def share_ratio_comparisons(shares: pd.DataFrame, resolved: pd.DataFrame) -> pd.
     totals = resolved[[*AMOUNT_KEYS, "value", "high"]].rename(columns={
         "concept": "parent", "value": "total_value", "high": "total_high"})
     merged = shares.dropna(subset=["part_value"]).merge(totals, on=["doc", "parent", "basis"])
-    merged = merged[merged["total_value"] > 0]
+    merged = _drop_other_share_wholes(merged[merged["total_value"] > 0], resolved)
     low, high = ratio_bounds(merged["part_value"], merged["part_half"], merged["total_value"],
                              merged["total_high"] - merged["total_value"])
     return _compare("rate_mismatch", merged["doc"], (merged["value_pct"], merged["rate_low"], merged["rate_high"]),
@@ -266,12 +375,24 @@ def execution_comparisons(rates: pd.DataFrame, resolved: pd.DataFrame) -> pd.Dat
             low, high = ratio_bounds(merged["value"], merged["high"] - merged["value"], denominator,
                                      merged[f"high_{basis}"] - denominator)
             ratios[basis] = (merged["value"] / denominator * 100, low, high)
+    # where the report states an adjustment (年中追加) but not the adjusted figure, the rate is against a
+    # budget nobody wrote down: the initial budget is no fair reference
+    unstated = merged["doc"].isin(_adjusted_docs(resolved)).to_numpy() & ratios["adjusted_budget"][0].isna().to_numpy()
+    ratios["budget"] = tuple(pd.Series(part).where(~unstated) for part in ratios["budget"])
     stated_low, stated_high = rate_bounds(merged["value_pct"], merged["half_width_pct"])
     frame = _compare("rate_mismatch", merged["doc"], (merged["value_pct"], stated_low, stated_high),
                      ratios["adjusted_budget"], subject=merged["concept"], basis="final", detail="execution",
                      fact_id=merged["fact_id"], alt_value=ratios["budget"][0], alt_low=ratios["budget"][1],
                      alt_high=ratios["budget"][2])
     return frame[frame["computed_value"].notna() | frame["alt_value"].notna()]
+
+
+ADJUSTMENT = "target.budget_adjustment"
+
+
+def _adjusted_docs(resolved: pd.DataFrame) -> np.ndarray:
+    """Documents that state a budget adjustment (年中追加, 调增, 调减)."""
+    return resolved.loc[resolved["concept"] == ADJUSTMENT, "doc"].unique()
 
 
 def over_100_comparisons(rates: pd.DataFrame) -> pd.DataFrame:
@@ -312,6 +433,8 @@ def over_budget_comparisons(resolved: pd.DataFrame) -> pd.DataFrame:
     final = spending[spending["basis"] == "final"]
     references = pd.concat([spending[spending["basis"] == basis] for basis in ("adjusted_budget", "budget")])
     reference = references.drop_duplicates(["doc", "concept"])[["doc", "concept", "value", "low", "high", "basis"]]
+    # an initial budget is no reference where the report states an adjustment it does not total
+    reference = reference[~((reference["basis"] == "budget") & reference["doc"].isin(_adjusted_docs(resolved)))]
     merged = final.drop(columns="basis").merge(reference, on=["doc", "concept"], suffixes=("", "_reference"))
     return _compare("over_budget", merged["doc"], (merged["value"], merged["low"], merged["high"]),
                     (merged["value_reference"], merged["low_reference"], merged["high_reference"]),

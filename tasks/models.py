@@ -83,7 +83,8 @@ class Amount:
     unit_implied: bool = False  # the unit was not written beside the number
     provenance: str | None = None  # "table 2, row 5, column 全年执行数" / "page 3"
     # How it was read: label (words beside the number), column_header, column_position (a column the
-    # header does not name), joined_cells (a number the layout broke over two lines).
+    # header does not name), joined_cells (a number the layout broke over two lines), list_item (the
+    # figure of a numbered item under a heading such as 主要项目支出: a selection, not every project).
     read_by: str = "label"
     label: str | None = None  # the row's words where one concept occurs many times (a project's name)
 
@@ -106,7 +107,8 @@ class Rate:
     amount_id: str | None = None  # for a share: the amount it is a share of (the part)
     provenance: str | None = None  # "table 2, row 5, column 全年执行数" / "page 3"
     # How it was read: label (words beside the number), column_header, column_position (a column the
-    # header does not name), joined_cells (a number the layout broke over two lines).
+    # header does not name), joined_cells (a number the layout broke over two lines), list_item (the
+    # figure of a numbered item under a heading such as 主要项目支出: a selection, not every project).
     read_by: str = "label"
 
     @property

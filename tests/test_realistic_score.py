@@ -46,3 +46,23 @@ def test_realistic_forms_score(tmp_path: Path) -> None:
         assert predicted["report_kind"] == gold["report_kind"], gold["document"]
         assert "".join((predicted["subject"] or "").split()) == "".join((gold["subject"] or "").split()), \
             gold["document"]
+
+
+PROSE = SHARED / "realistic" / "prose"
+
+
+def test_realistic_prose_score(tmp_path: Path) -> None:
+    """Acceptance (prose issue): prose of every department, project and 决算说明 at recall >= 0.95, with
+    extras at most 2% of the gold amounts and not one false alarm; every money figure is a fact or listed
+    as unclassified with its words."""
+    predictions, report = _extract_and_score(PROSE, tmp_path)
+    total = _TOTAL.search(report.strip().splitlines()[-1])
+    assert total, report
+    gold_amounts, extras, alarms, recall = int(total[2]), int(total[3]), int(total[4]), float(total[5])
+    assert recall >= 0.95, report
+    assert extras <= 0.02 * gold_amounts, report
+    assert alarms == 0, report
+    for predicted in predictions:
+        money = predicted["money_figures"]
+        assert money["classified"] == len(predicted["amounts"]), predicted["document"]
+        assert money["unclassified"] == len(predicted["unclassified"]), predicted["document"]

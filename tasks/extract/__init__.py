@@ -14,7 +14,7 @@ from tasks.extract.scores import extract_scores
 from tasks.extract.segments import Segments
 from tasks.extract.staff import extract_staff
 from tasks.extract.tables import TableFacts, extract_tables
-from tasks.models import Document, Region, ReportFacts, Staff
+from tasks.models import Amount, Document, Region, ReportFacts, Staff
 
 
 def extract_text(text: str, document: str = "", regions: Sequence[Region] = ()) -> ReportFacts:
@@ -32,7 +32,8 @@ def extract_text(text: str, document: str = "", regions: Sequence[Region] = ()) 
     date = metadata.report_date(text, phrasings.date_keys)
     damaged = find_damaged(text)
     unnamed_money: list[dict] = []
-    amounts = [a for a in extract_amounts(text, segments, phrasings, unnamed_money) if not overlaps(a.span, damaged)]
+    amounts = [a for a in extract_amounts(text, segments, phrasings, unnamed_money, kind) if not overlaps(a.span, damaged)]
+    settle_levels(amounts)
     rates = [r for r in extract_rates(text, segments, phrasings, amounts) if not overlaps(r.span, damaged)]
     facts = ReportFacts(
         document=document,
@@ -68,6 +69,18 @@ def _merge_tables(facts: ReportFacts, tables: TableFacts, later: forms.FormConte
                           key=lambda s: s.span)
     facts.unclassified = sorted([u for u in facts.unclassified if not tables.covers(tuple(u["span"]))]
                                 + tables.unclassified, key=lambda u: u["span"])
+
+
+def settle_levels(amounts: list[Amount]) -> None:
+    """In prose, 县级 (or 市级) money stated without its sibling level is the local level (spec: .city and
+    .county only where both are stated apart, else .local). A table's rows keep the level they name."""
+    for family in ("expenditure.level.", "funds_received.level."):
+        stated = {a.concept for a in amounts if a.concept.startswith(family)}
+        if f"{family}local" in stated or {f"{family}city", f"{family}county"} <= stated:
+            continue
+        for amount in amounts:
+            if amount.concept in (f"{family}city", f"{family}county"):
+                amount.concept = f"{family}local"
 
 
 def _later_forms_as_items(tables: TableFacts, later: forms.FormContext) -> None:

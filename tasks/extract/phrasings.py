@@ -22,13 +22,33 @@ class Label:
     basis: str | None = None
     # concept prefixes this label gives way to when a figure of theirs came earlier in the sentence
     yields_to: tuple[str, ...] = ()
+    other_scope: str | None = None  # why a figure so named is of another scope (kept unclassified)
+    concept_in: tuple[tuple[str, str], ...] = ()  # (report kind, concept) where the kind changes the concept
+
+    def concept_for(self, report_kind: str | None) -> str:
+        return dict(self.concept_in).get(report_kind or "", self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class BreakdownChild:
+    parent: str
+    child: str
+    report_kinds: tuple[str, ...] = ()  # empty: every kind
 
 
 @dataclass(frozen=True, slots=True)
 class Phrasings:
     amount_labels: tuple[Label, ...]
     bases: tuple[Label, ...]
-    skip_amount: tuple[re.Pattern[str], ...]
+    skip_amount: tuple[Label, ...]  # value: the target.* concept it is kept as, "" when unclassified
+    skip_after: re.Pattern[str]
+    breakdown_children: tuple[BreakdownChild, ...]
+    breakdown_opener: re.Pattern[str]
+    breakdown_of: re.Pattern[str]
+    use_after: re.Pattern[str]
+    item_list_heading: re.Pattern[str]
+    label_break: re.Pattern[str]
+    unit_statement: re.Pattern[str]  # group "unit"
     staff_kinds: tuple[Label, ...]
     staff_scopes: tuple[Label, ...]
     staff_skip: tuple[re.Pattern[str], ...]
@@ -48,8 +68,8 @@ class Phrasings:
 
 
 def _labels(rows: list[dict], key: str) -> tuple[Label, ...]:
-    return tuple(Label(re.compile(row["pattern"]), row[key], row.get("basis"), tuple(row.get("yields_to", ())))
-                 for row in rows)
+    return tuple(Label(re.compile(row["pattern"]), row[key], row.get("basis"), tuple(row.get("yields_to", ())),
+                       row.get("other_scope"), tuple(row.get("concept_in", {}).items())) for row in rows)
 
 
 def _whole(rows: list[dict], key: str) -> tuple[Label, ...]:
@@ -60,13 +80,31 @@ def _union(rows: list[dict]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{row['pattern']})" for row in rows))
 
 
+def breakdown_child(phrasings: Phrasings, parent: str, report_kind: str | None) -> str | None:
+    """The concept of an unnamed part of a `parent` figure in a document of `report_kind`."""
+    for row in phrasings.breakdown_children:
+        if row.parent == parent and (not row.report_kinds or report_kind in row.report_kinds):
+            return row.child
+    return None
+
+
 @cache
 def load_phrasings(path: Path = PHRASINGS_TOML) -> Phrasings:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     return Phrasings(
         amount_labels=_labels(data["amount_label"], "concept"),
         bases=_labels(data["basis"], "basis"),
-        skip_amount=tuple(re.compile(row["pattern"]) for row in data["skip_amount"]),
+        skip_amount=tuple(Label(re.compile(row["pattern"]), row.get("concept", ""), row.get("basis"))
+                          for row in data["skip_amount"]),
+        skip_after=_union(data["skip_after"]),
+        breakdown_children=tuple(BreakdownChild(row["parent"], row["child"], tuple(row.get("report_kinds", ())))
+                                 for row in data["breakdown_child"]),
+        breakdown_opener=_union(data["breakdown_opener"]),
+        breakdown_of=_union(data["breakdown_of"]),
+        use_after=_union(data["use_after"]),
+        item_list_heading=_union(data["item_list_heading"]),
+        label_break=_union(data["label_break"]),
+        unit_statement=_union(data["unit_statement"]),
         staff_kinds=_labels(data["staff_kind"], "kind"),
         staff_scopes=_labels(data["staff_scope"], "scope"),
         staff_skip=tuple(re.compile(row["pattern"]) for row in data["staff_skip"]),

@@ -1,5 +1,6 @@
-"""Table cases as data: every `tests/cases/tables/*.toml` is one document and the facts it must give
-(see that folder's README). A new layout or lexicon row is a new file there, not a new test."""
+"""Extraction cases as data: every `tests/cases/tables/*.toml` and `tests/cases/prose/*.toml` is one
+document and the facts it must give (see tests/cases/tables/README.md). A new layout, phrasing or lexicon
+row is a new file there, not a new test."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import pytest
 
 from tasks.extract import extract_report
 from tasks.read import read_document
+from tasks.validate import validate_report
 
-CASES = sorted((Path(__file__).parent / "cases" / "tables").glob("*.toml"))
+CASES = sorted((Path(__file__).parent / "cases").glob("*/*.toml"))
 
 
 def _load(path: Path) -> dict:
@@ -19,10 +21,11 @@ def _load(path: Path) -> dict:
 
 
 def test_there_are_cases() -> None:
-    assert len(CASES) >= 10
+    assert len([c for c in CASES if c.parent.name == "tables"]) >= 10
+    assert len([c for c in CASES if c.parent.name == "prose"]) >= 8
 
 
-@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", CASES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_table_case(path: Path) -> None:
     case = _load(path)
     text = case["text"].strip("\n")  # read as a user's .txt file is: decoding, normalization and all
@@ -40,3 +43,5 @@ def test_table_case(path: Path) -> None:
         assert read_by[value] == how, (value, case["about"])
     if "kind" in case:
         assert facts.report_kind == case["kind"]
+    if "findings" in case:  # the rules' verdict on the figures read
+        assert sorted(f.rule for f in validate_report(facts)) == sorted(case["findings"]), case["about"]
