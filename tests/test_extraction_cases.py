@@ -43,5 +43,10 @@ def test_table_case(path: Path) -> None:
         assert read_by[value] == how, (value, case["about"])
     if "kind" in case:
         assert facts.report_kind == case["kind"]
+    if "staff" in case:
+        assert sorted((s.concept, s.value) for s in facts.staff) == sorted(tuple(row) for row in case["staff"])
+    for field in ("unit_name", "subject"):
+        if field in case:
+            assert getattr(facts, field) == case[field], case["about"]
     if "findings" in case:  # the rules' verdict on the figures read
         assert sorted(f.rule for f in validate_report(facts)) == sorted(case["findings"]), case["about"]

@@ -42,7 +42,8 @@ def extract_text(text: str, document: str = "", regions: Sequence[Region] = ()) 
         fiscal_year=metadata.fiscal_year(text, date),
         report_date=date,
         report_kind=kind,
-        subject=forms.subject(fields, kind, first_form_end),
+        subject=forms.subject(fields, kind, first_form_end) or (
+            metadata.title_subject(text, phrasings.title_subject) if kind in ("project", "transfer_payment") else None),
         amounts=amounts,
         rates=rates,
         staff=extract_staff(text, segments, phrasings),

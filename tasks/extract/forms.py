@@ -149,7 +149,8 @@ def unit_name(fields: FormFields, kind: str, before: int | None = None) -> str |
     for name in _UNIT_FIELDS.get(kind, ("unit", "implementer")):
         value = fields.first(name, before)
         if value:
-            return value
+            # "秭归县水利和湖泊局、各乡镇人民政府": several units carry it out; the first leads
+            return re.split(r"[、,;]", value)[0].strip() or value
     return None
 
 

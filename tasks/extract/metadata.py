@@ -24,6 +24,8 @@ _TITLE_WORDS = re.compile(
     r"(?:\d{4} ?年度?|20xx年度?)?\s?(?:部门|单位)?\s?(?:\(单位\))?\s?"
     r"(?:整体支出|整体|项目支出|财政支出|预算)?\s?(?:绩效)?\s?(?:自评|评价|自我评价)\s?(?:报告|表|情况)"
 )
+# a unit's full name where the text first gives it a short one: "XX局（以下简称“县林业局”）"
+_SHORT_NAME_AFTER = re.compile(r"(?:^|(?<=[\n。]))\s*(?P<name>[^\s,;。、:()“”\"]{3,30}?)\((?:以下简称|下称|简称)")
 _LEADING_NOISE = re.compile(r"^(?:附件\s?\d*:?$|\d{4} ?年度?\s?|关于)+")
 UNIT_SUFFIX = re.compile(
     r"(?:协会|联合会|委员会|局|厅|办公室|政府|中心|院|所|站|馆|团|会|部|处|队|社|委|室|署|校|学校|学|幼儿园|医院|街道办事处|街道|镇|乡|科协|妇联|残联|团委|文联)$"
@@ -60,6 +62,10 @@ def unit_name(text: str) -> str | None:
         name = match.group("name").strip()
         if UNIT_SUFFIX.search(name):
             return name
+    for match in _SHORT_NAME_AFTER.finditer(head):  # "榕江县林业局（以下简称“县林业局”）是…": the full name
+        name = match.group("name")
+        if UNIT_SUFFIX.search(name):
+            return name
     lines = [
         _LEADING_NOISE.sub("", line.replace(" ", ""))
         for line in title_lines(text)
@@ -68,11 +74,20 @@ def unit_name(text: str) -> str | None:
     joined = "".join(lines)
     title = _TITLE_WORDS.search(joined)
     candidate = joined[: title.start()] if title else joined
+    year = _TITLE_YEAR.search(candidate, 2)  # "绵阳市卫生健康委员会2023年度部门决算情况说明"
+    candidate = candidate[: year.start()] if year else candidate
     candidate = _LEADING_NOISE.sub("", candidate)
     candidate = re.sub(r"(?:部门|单位)$", "", candidate)
     if 2 <= len(candidate) <= 40 and UNIT_SUFFIX.search(candidate):
         return candidate
     return _signature(text)
+
+
+def title_subject(text: str, pattern: re.Pattern[str]) -> str | None:
+    """A project's or fund's name from the title: "阳朔县公安局2022年度道路交通安全设施提升项目支出绩效自评报告"
+    -> 道路交通安全设施提升项目 (`[[title_subject]]`, group "subject")."""
+    match = pattern.search("".join(line.replace(" ", "") for line in title_lines(text)))
+    return match.group("subject") if match else None
 
 
 def _signature(text: str) -> str | None:

@@ -49,6 +49,7 @@ class Phrasings:
     item_list_heading: re.Pattern[str]
     label_break: re.Pattern[str]
     unit_statement: re.Pattern[str]  # group "unit"
+    title_subject: re.Pattern[str]  # group "subject"
     staff_kinds: tuple[Label, ...]
     staff_scopes: tuple[Label, ...]
     staff_skip: tuple[re.Pattern[str], ...]
@@ -105,6 +106,7 @@ def load_phrasings(path: Path = PHRASINGS_TOML) -> Phrasings:
         item_list_heading=_union(data["item_list_heading"]),
         label_break=_union(data["label_break"]),
         unit_statement=_union(data["unit_statement"]),
+        title_subject=_union(data["title_subject"]),
         staff_kinds=_labels(data["staff_kind"], "kind"),
         staff_scopes=_labels(data["staff_scope"], "scope"),
         staff_skip=tuple(re.compile(row["pattern"]) for row in data["staff_skip"]),

@@ -14,7 +14,7 @@ from tasks.extract.phrasings import Phrasings, rightmost
 from tasks.extract.segments import Segments
 from tasks.models import Staff
 
-_COUNT = re.compile(r"(?<![\d.])(?P<num>\d{1,6}) ?(?:人|名)(?!次)")
+_COUNT = re.compile(r"(?<![\d.])(?<!\d,)(?P<num>\d{1,3}(?:,\d{3})+|\d{1,6}) ?(?:人|名)(?!次)")
 _STAFF_CONCEPT = {
     ("authorized", None): "staff.authorized",
     ("actual", None): "staff.actual",
@@ -61,12 +61,22 @@ def extract_staff(text: str, segments: Segments, phrasings: Phrasings) -> list[S
             Staff(
                 id=f"s{len(staff) + 1}",
                 concept=concept,
-                value=int(match.group("num")),
+                value=int(match.group("num").replace(",", "")),
                 as_written=match.group(),
                 span=(start, match.end()),
             )
         )
-    return _dedupe(staff)
+    return _lone_kind_is_the_total(_dedupe(staff))
+
+
+def _lone_kind_is_the_total(staff: list[Staff]) -> list[Staff]:
+    """"本局核定行政编制186名" with no other authorized count: the unit's authorized number."""
+    stated = {s.concept for s in staff}
+    parts = [s for s in staff if s.concept in ("staff.authorized.admin", "staff.authorized.institution")]
+    others = {c for c in stated if c.startswith("staff.authorized")} - {p.concept for p in parts}
+    if len(parts) == 1 and not others:
+        parts[0].concept = "staff.authorized"
+    return staff
 
 
 def _concept(kind: str, scope: str | None, last_top_kind: str | None) -> str | None:
