@@ -209,17 +209,15 @@ def lift_unstated_parents(children: pd.DataFrame, resolved: pd.DataFrame) -> pd.
     grand = parent_words.map(concepts["parent"]).fillna("")
     grand_axis = parent_words.map(concepts["axis"]).fillna("")
     own_axis = children["axis"].astype(str)
-    # levels: 县级 stands in for 市县 on the same axis. On another axis only a complete closed breakdown
-    # stands in for its parent: 公务用车购置费 + 运行维护费 for 公务用车购置及运行维护费 among the 三公 kinds.
+    # levels: 县级 stands in for 市县 on the same axis; below a closed axis the parts stand in for their
+    # parent on its axis: 公务用车运行维护费 for 公务用车购置及运行维护费 among the 三公 kinds.
     candidates = (grand != "") & ((grand_axis == own_axis) | children["parent"].isin(_closed_parents()))
     if not candidates.any():  # the usual case: no three-level breakdown in these reports
         return children
     stated = set(zip(resolved["doc"], resolved["concept"].astype(str), resolved["basis"].astype(str), strict=True))
     chosen = children[candidates]
-    unstated = [(doc, parent, basis) not in stated and (grand_axis[i] == own_axis[i] or all(
-                    (doc, sibling, basis) in stated for sibling in _closed_parents()[parent]))
-                for i, doc, parent, basis in zip(chosen.index, chosen["doc"], chosen["parent"].astype(str),
-                                                 chosen["basis"].astype(str), strict=True)]
+    unstated = [(doc, parent, basis) not in stated for doc, parent, basis in
+                zip(chosen["doc"], chosen["parent"].astype(str), chosen["basis"].astype(str), strict=True)]
     index = chosen.index[unstated]
     if index.empty:
         return children

@@ -80,7 +80,7 @@ class Amount:
     span: tuple[int, int]
     unit: str  # 元 / 万元 / 亿元 / 千元, as written (a bare 万 is recorded as 万元)
     decimals: int  # digits after the decimal point as written
-    unit_implied: bool = False  # the unit was not written beside the number
+    unit_implied: bool = False  # the unit was inferred from the neighbours, neither written nor stated for the section
     provenance: str | None = None  # "table 2, row 5, column 全年执行数" / "page 3"
     # How it was read: label (words beside the number), column_header, column_position (a column the
     # header does not name), joined_cells (a number the layout broke over two lines), list_item (the

@@ -25,7 +25,9 @@ from tasks.models import BASES, RATE_KINDS, UNIT_YUAN
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"
 EXPECTED_DIR = SAMPLES_DIR / ".expected"
 SCORE_TOOL = Path(__file__).resolve().parents[2] / "shared" / "tools" / "score.py"
-SAMPLE_NAMES = sorted(p.name for p in SAMPLES_DIR.glob("*.txt"))
+# the prose reports: samples/*.txt and samples/prose/*.txt (paths relative to samples/)
+SAMPLE_NAMES = sorted([p.name for p in SAMPLES_DIR.glob("*.txt")]
+                      + [f"prose/{p.name}" for p in (SAMPLES_DIR / "prose").glob("*.txt")])
 
 SEVERITY = {
     "sum_mismatch": "error", "rate_mismatch": "error", "rate_over_100": "error", "shares_not_100": "error",
@@ -53,8 +55,12 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def expected_path(name: str) -> Path:
+    return (SAMPLES_DIR / name).parent / ".expected" / f"{Path(name).stem}.json"
+
+
 def expected_for(name: str) -> dict:
-    return json.loads((EXPECTED_DIR / f"{Path(name).stem}.json").read_text(encoding="utf-8"))
+    return json.loads(expected_path(name).read_text(encoding="utf-8"))
 
 
 def report_text(name: str) -> str:
@@ -78,7 +84,8 @@ PCT_RE = re.compile(r"(\d+(?:\.(\d+))?)\s*%")
 def amount_figure(row: dict) -> Figure:
     match = AMOUNT_RE.fullmatch(nfkc(row["as_written"]).replace(",", ""))
     assert match, f"unparseable amount {row['as_written']!r}"
-    unit_yuan = UNIT_YUAN[match[3] or "元"]  # a bare number sits among 元 figures in this corpus
+    # a bare number sits among 元 figures, or under a unit the report states once ("unit" of the row)
+    unit_yuan = UNIT_YUAN[match[3] or row.get("unit", "元")]
     decimals = len(match[2] or "")
     return Figure(row["concept"], row["basis"], float(match[1]) * unit_yuan, 0.5 * 10.0**-decimals * unit_yuan)
 
@@ -220,9 +227,11 @@ def derive_findings(expected: dict, with_optional: bool = False) -> list[str]:
 def test_corpus_has_at_least_fourteen_reports_each_with_expectations() -> None:
     assert len(SAMPLE_NAMES) >= 14
     for name in SAMPLE_NAMES:
-        assert re.fullmatch(r"\d\d_[a-z0-9_]+\.txt", name), f"{name}: want NN_<ascii-slug>.txt"
-        assert (EXPECTED_DIR / f"{Path(name).stem}.json").is_file(), f"{name} has no expected file"
-    assert len(list(EXPECTED_DIR.glob("*.json"))) == len(SAMPLE_NAMES), "an expected file without its report"
+        assert re.fullmatch(r"\d\d_[a-z0-9_]+\.txt", Path(name).name), f"{name}: want NN_<ascii-slug>.txt"
+        assert expected_path(name).is_file(), f"{name} has no expected file"
+    expected = [*EXPECTED_DIR.glob("*.json"), *(SAMPLES_DIR / "prose" / ".expected").glob("*.json")]
+    assert len(expected) == len(SAMPLE_NAMES), "an expected file without its report"
+    assert sum(name.startswith("prose/") for name in SAMPLE_NAMES) >= 8  # other departments, projects, 决算说明
 
 
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
@@ -232,7 +241,7 @@ def test_report_is_prose_of_genre_length_in_its_declared_encoding(name: str) -> 
     text = report_text(name)
     assert 40 <= len(text.splitlines()) <= 120
     assert "|" not in text and "\t" not in text, "tables come with a later issue"
-    assert expected["document"] == name
+    assert expected["document"] == Path(name).name
     assert str(expected["fiscal_year"]) in text and expected["unit_name"] in text
 
 

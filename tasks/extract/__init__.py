@@ -32,14 +32,16 @@ def extract_text(text: str, document: str = "", regions: Sequence[Region] = ()) 
     date = metadata.report_date(text, phrasings.date_keys)
     damaged = find_damaged(text)
     unnamed_money: list[dict] = []
-    amounts = [a for a in extract_amounts(text, segments, phrasings, unnamed_money, kind) if not overlaps(a.span, damaged)]
+    fiscal_year = metadata.fiscal_year(text, date)
+    amounts = [a for a in extract_amounts(text, segments, phrasings, unnamed_money, kind, fiscal_year)
+               if not overlaps(a.span, damaged)]
     settle_levels(amounts)
     rates = [r for r in extract_rates(text, segments, phrasings, amounts) if not overlaps(r.span, damaged)]
     facts = ReportFacts(
         document=document,
         unit_name=unit,
         region=metadata.region(unit, text),
-        fiscal_year=metadata.fiscal_year(text, date),
+        fiscal_year=fiscal_year,
         report_date=date,
         report_kind=kind,
         subject=forms.subject(fields, kind, first_form_end) or (

@@ -10,7 +10,7 @@ targets and per-capita standards are not budget lines.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from expectations.concepts import load_concepts
@@ -47,6 +47,7 @@ _LABEL_CHARS = 20  # the words kept beside an unclassified figure
 _BREAKDOWN_AFTER = re.compile(r"[,:]?其中[:]?(?P<words>[^,;。]{1,20})")
 _TOPIC_PREFIX = 8  # words before a label that still make its clause the topic of the figures after it
 _RESPECTIVELY = re.compile(r"分别(?:为|是|:)?")
+_EACH = re.compile(r"(?:均|都)(?:为|是)$")
 
 
 @dataclass(slots=True)
@@ -118,7 +119,8 @@ def _implied_unit(mentions: list[_Mention], index: int, segments: Segments) -> s
 
 
 def extract_amounts(text: str, segments: Segments, phrasings: Phrasings,
-                    unclassified: list[dict] | None = None, report_kind: str | None = None) -> list[Amount]:
+                    unclassified: list[dict] | None = None, report_kind: str | None = None,
+                    fiscal_year: int | None = None) -> list[Amount]:
     """The money figures of the prose that a label names. A figure with its money unit written that
     becomes no amount (nothing names it; a per-capita standard or a difference; another scope) goes to
     `unclassified` with the words before it, so nothing that reads as money is dropped unseen."""
@@ -142,8 +144,12 @@ def extract_amounts(text: str, segments: Segments, phrasings: Phrasings,
         restart = _last_match(phrasings.label_break, context)
         if restart is not None:
             context = context[restart:]
-        unit = mention.unit or _implied_unit(mentions, index, segments) or _unit_in_force(stated_unit, mention.start)
+        neighbours = mention.unit or _implied_unit(mentions, index, segments)
+        unit = neighbours or _unit_in_force(stated_unit, mention.start)
         if unit is None:
+            continue
+        if _earlier_year(context, fiscal_year):
+            _unclassified(skipped, text, mention, context, "a prior year's figure, not this year's")
             continue
         skip = _not_a_budget_line(text, mention, context, phrasings)
         if skip is not None and not skip.value:
@@ -181,7 +187,13 @@ def extract_amounts(text: str, segments: Segments, phrasings: Phrasings,
             if child is not None:
                 concept, basis = child, parent.basis
                 open_parts = (child, basis, paragraph)
+        alike: list[str] = []  # "因公出国（境）费和公务用车购置费均为0万元": one figure for every label listed
         respectively = _RESPECTIVELY.search(context)
+        each = _EACH.search(context)
+        if each is not None and respectively is None:
+            listed = all_leftmost_longest(phrasings.amount_labels, context[: each.start()])
+            if len(listed) >= 2:
+                concept, alike = listed[0].value, [label.value for label in listed[1:]]
         if respectively is not None:
             # "基本支出和项目支出分别为85.27万元、23.91万元": the labels go to the figures in order.
             listed = all_leftmost_longest(phrasings.amount_labels, context[: respectively.start()])
@@ -213,16 +225,21 @@ def extract_amounts(text: str, segments: Segments, phrasings: Phrasings,
             span=(mention.start, end),
             unit=unit,
             decimals=mention.decimals,
-            unit_implied=mention.unit is None,
+            unit_implied=mention.unit is None and neighbours is not None,  # a unit stated for the section is read
             read_by=read_by,
         )
         amounts.append(amount)
+        for other in alike:
+            if (other, basis, value_yuan) not in seen:
+                seen.add((other, basis, value_yuan))
+                amounts.append(replace(amount, id=f"a{len(amounts) + 1}", concept=other))
         if not concept.startswith("target."):  # "年中追加86.00万元，全年预算数698.40万元": not its basis
             last = amount
     return amounts
 
 
 _REPEATABLE = ("special_fund.item", "expenditure.project_item")
+_FUND_KINDS = ("project", "transfer_payment")  # "全县共安排衔接资金24,836.52万元": the fund's whole budget
 
 
 def _last_match(pattern: re.Pattern[str], text: str) -> int | None:
@@ -281,6 +298,17 @@ def _unclassified(into: list[dict], text: str, mention: _Mention, context: str, 
     label = context.strip()[-_LABEL_CHARS:] or None
     into.append({"as_written": text[mention.start:mention.end], "span": [mention.start, mention.end],
                  "label": label, "reason": reason, "value": float(mention.value), "unit": mention.unit})
+
+
+_CLAUSE_YEAR = re.compile(r"(?P<year>20\d{2})年(?!度?(?:预算|决算|部门|单位|全年|年初))[^,;。()]{0,12}$")
+
+
+def _earlier_year(context: str, fiscal_year: int | None) -> bool:
+    """"（2022年支出合计为3,225.61万元）" in a 2023 report: the clause before the figure names an earlier year."""
+    if fiscal_year is None:
+        return False
+    clause = _CLAUSE_YEAR.search(context)
+    return clause is not None and int(clause["year"]) < fiscal_year
 
 
 _AFTER_WORDS = Label(re.compile(""), "")
@@ -363,7 +391,8 @@ def _name(
     ):
         return _Named("special_fund.item", basis)
     if last_in_sentence is None and (phrasings.unnamed_total.search(context) or (
-            basis in ("budget", "adjusted_budget") and "预算" in context)):
+            basis in ("budget", "adjusted_budget") and basis_word is not None
+            and ("预算" in context or report_kind in _FUND_KINDS))):
         # "2021年年初预算数1,962.00万元", "全年预算数为3,512.76万元": the unit's (or project's) whole money
         return _Named("expenditure.total", basis)
     return _Named(None, basis)
