@@ -8,8 +8,10 @@ folder, so `jixiao ingest DIR` never sees it), one JSON per report in the gold-f
 
 Report i is a pure function of (seed, i): generation streams, is deterministic, and any slice can be
 made alone. Units recur across years (report i is unit i // len(years) in year i % len(years)), so
-year-over-year audits have material. Phrasings follow the seeds and samples (see `bench/layouts.py`);
-about 45% of reports carry one planted inconsistency, spread over every rule of the spec.
+year-over-year audits have material. Phrasings follow the seeds, the samples and the realistic prose
+(see `bench/layouts.py`, `bench/prose.py`, `bench/prose_full.py`, `bench/project.py`); about 45% of
+reports carry one planted inconsistency, spread over every rule of the spec, and many carry traps (a
+rounding or reading that must not be flagged: the truth's `traps` and `must_not_flag`).
 """
 
 from __future__ import annotations
@@ -71,8 +73,9 @@ def _unit(seed: int, unit_index: int) -> dict:
     }
 
 
-def generate_one(index: int, *, years: list[int], seed: int) -> Generated:
-    """Report number `index` of the corpus for `seed` (independent of every other report)."""
+def generate_one(index: int, *, years: list[int], seed: int, layouts: tuple[str, ...] | None = None) -> Generated:
+    """Report number `index` of the corpus for `seed` (independent of every other report). `layouts`
+    restricts the layouts drawn (e.g. `bench.prose.OLD_LAYOUTS`); None draws from all, by their shares."""
     unit = _unit(seed, index // len(years))
     year = years[index % len(years)]
     rng = random.Random(f"{seed}:report:{index}")
@@ -80,11 +83,14 @@ def generate_one(index: int, *, years: list[int], seed: int) -> Generated:
     growth = (1.0 + 0.04 * (year - years[0])) * rng.uniform(0.95, 1.05)
     figures = Figures.draw(rng, scale_wan=unit["scale_wan"] * growth, staff=unit["staff"], planted=planted)
     writer = Writer(rng)
-    text = render_report(writer, rng, unit=unit, year=year, figures=figures, planted=planted)
+    text = render_report(writer, rng, unit=unit, year=year, figures=figures, planted=planted, layouts=layouts)
     name = f"{index:06d}_{unit['slug']}_{year}.txt"
     encoding = rng.choices(("utf-8", "gb18030", "utf-8-sig"), weights=(85, 10, 5))[0]
+    findings, optional_findings = findings_of(writer)
     truth = {
         "document": name,
+        "report_kind": writer.report_kind,
+        "subject": writer.subject,
         "unit_name": unit["name"],
         "region": unit["region"],
         "fiscal_year": year,
@@ -93,21 +99,44 @@ def generate_one(index: int, *, years: list[int], seed: int) -> Generated:
         "layout": writer.layout,
         "planted": planted,
         "amounts": writer.amounts,
-        "optional_amounts": [],
+        "optional_amounts": writer.optional_amounts,
         "rates": writer.rates,
         "staff": writer.staff,
         "scores": writer.scores,
-        "findings": findings_of(writer),
-        "optional_findings": [],
-        "must_not_flag": [],
+        "unclassified": writer.unclassified,
+        "findings": findings,
+        "optional_findings": optional_findings,
+        "must_not_flag": must_not_flag(writer.traps, findings, optional_findings),
+        "traps": sorted(set(writer.traps)),
+        "notes": f"generated: layout {writer.layout}, planted {planted}, traps {sorted(set(writer.traps)) or 'none'}",
     }
     return Generated(name=name, data=text.encode(encoding), truth=truth)
 
 
-def generate(n: int, *, years: list[int], seed: int, start: int = 0) -> Iterator[Generated]:
+# the rules a trap could wrongly trigger (the gold's must_not_flag), by trap
+TRAP_RULES: dict[str, tuple[str, ...]] = {
+    "rate_rounding": ("rate_mismatch",),  # 94.50% stated, 94.4968% computed
+    "rate_truncated": ("rate_mismatch",),  # 99% for 99.62%
+    "sum_rounding": ("sum_mismatch",),  # parts adding up to the total +/- 0.01
+    "shares_rounding": ("shares_not_100",),  # shares adding up to 100.01% or 99.99%
+    "restated_coarser": ("conflicting_values",),  # 1.26亿元 for 12,615.38万元
+    "implied_adjusted": ("rate_mismatch", "over_budget"),  # 年初预算 + 调整追加, no 全年预算数
+    "implied_part": ("sum_mismatch",),  # 公务用车购置费 + 运行维护费, no 公务用车购置及运行维护费
+    "carryover_covers": ("expenditure_exceeds_income",),  # 支出 > 收入 with 年初结转和结余 stated
+    "prior_year": ("conflicting_values", "over_budget"),  # （上年为Y万元） beside this year's figure
+}
+
+
+def must_not_flag(traps: list[str], findings: list[dict], optional: list[dict]) -> list[str]:
+    rules = {rule for trap in traps for rule in TRAP_RULES[trap]}
+    return sorted(rules - {f["rule"] for f in findings} - {f["rule"] for f in optional})
+
+
+def generate(n: int, *, years: list[int], seed: int, start: int = 0,
+             layouts: tuple[str, ...] | None = None) -> Iterator[Generated]:
     """Reports start .. start+n-1, one at a time (nothing is held beyond the current report)."""
     for index in range(start, start + n):
-        yield generate_one(index, years=years, seed=seed)
+        yield generate_one(index, years=years, seed=seed, layouts=layouts)
 
 
 def write_corpus(out: Path, n: int, *, years: list[int], seed: int) -> int:

@@ -1,17 +1,23 @@
 """The figures of a generated report, the phrasings that state them, and the findings they imply.
 
-Layouts follow the shapes of the seeds and samples (plan/actual prose, 年初预算/调整后/决算 chains,
-全年预算数/决算数/完成率 triples, 元 with thousands separators, 部门财政资金收入 lists, 亿元 incomes,
-text tables). `Writer` records every figure it writes as ground truth; `findings_of` derives the
-findings from the stated figures with exact arithmetic (generation keeps clean figures well inside,
-and planted errors well outside, every rounding tolerance).
+Layouts follow the shapes of the seeds, the samples and ../shared/realistic/prose (plan/actual prose,
+年初预算/调整后/决算 chains, 全年预算数/决算数/完成率 triples, 元 with thousands separators, 部门财政资金收入
+lists, 亿元 incomes, text tables; 全年预算数/全年执行数/预算执行率 at every level, a unit stated once, project
+reports). `Writer` records every figure it writes as ground truth, as written; `findings_of` derives the
+findings from the stated figures at their stated precision (`bench.truth`), so a rounding trap is no
+finding and a planted error is one exactly when the figures as written imply it.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from bench.truth import MILLS, Interval, Stated, StatedRate, implied_findings, interval
+from expectations.concepts import load_concepts
 
 # (province, city, county): places whose names the gazetteer resolves (they come from the samples).
 REGIONS: list[tuple[str, str, str | None]] = [
@@ -103,52 +109,100 @@ class Figures:
 
 @dataclass(slots=True)
 class Writer:
-    """Writes figures as text and records each one as ground truth."""
+    """Writes figures as text and records each one as ground truth: the gold entry (amounts, or
+    optional_amounts for a restatement, a prior-year figure or a change) and the statement the rules
+    read (`facts`, `rate_facts`, `staff_stated`), from which `findings_of` derives the findings."""
 
     rng: random.Random
     amounts: list[dict] = field(default_factory=list)
+    optional_amounts: list[dict] = field(default_factory=list)
+    unclassified: list[dict] = field(default_factory=list)
     rates: list[dict] = field(default_factory=list)
     staff: list[dict] = field(default_factory=list)
     scores: list[float] = field(default_factory=list)
-    stated: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    facts: list[Stated] = field(default_factory=list)
+    rate_facts: list[StatedRate] = field(default_factory=list)
     staff_stated: dict[str, int] = field(default_factory=dict)
-    planted_findings: list[str] = field(default_factory=list)
+    implied: dict[tuple[str, str], Interval] = field(default_factory=dict)
+    traps: list[str] = field(default_factory=list)  # rounding and reading traps the report carries
+    last: Stated | None = None  # the figure written last (recorded or not)
     report_date: str | None = None
     layout: str = ""
+    report_kind: str = "department_overall"
+    subject: str | None = None
 
     def money(self, concept: str, basis: str, cents: int, unit: str, *, separators: bool | None = None,
-              record: bool = True) -> str:
+              record: bool = True, decimals: int | None = None, bare: bool = False,
+              optional: str | None = None) -> str:
+        """`cents` written in `unit`; `decimals` fixes the written precision (rounding half up), else it
+        is drawn as the samples write it. `bare`: the number alone (its unit stated once for the section).
+        `optional`: a figure the gold lists as optional (a change, a prior year's figure: the note says
+        which), never read by the rules."""
         if unit == "亿元":
-            number = f"{cents / (10_000 * WAN):.{2 if cents % (100 * WAN) == 0 else 4}f}"
+            number = _fixed(cents, 10_000 * WAN, decimals if decimals is not None else
+                            (2 if cents % (100 * WAN) == 0 else 4))
         elif unit == "万元":
-            number = f"{cents / WAN:.{self.rng.choice((2, 2, 2, 4))}f}"
-            if self.rng.random() < 0.3 and "." in number:  # "44.1万元", "43万元" as often written
-                number = number.rstrip("0").rstrip(".")
+            if decimals is None:
+                number = _fixed(cents, WAN, self.rng.choice((2, 2, 2, 4)))
+                if self.rng.random() < 0.3 and "." in number:  # "44.1万元", "43万元" as often written
+                    number = number.rstrip("0").rstrip(".")
+            else:
+                number = _fixed(cents, WAN, decimals)
             if separators or (separators is None and cents >= 1000 * WAN and self.rng.random() < 0.4):
-                whole, _, decimals = number.partition(".")
-                number = f"{int(whole):,}" + (f".{decimals}" if decimals else "")
+                whole, _, fraction = number.partition(".")
+                number = f"{int(whole):,}" + (f".{fraction}" if fraction else "")
         else:
-            number = f"{cents / CENTS:,.2f}" if separators is not False else f"{cents / CENTS:.2f}"
-        text = f"{number}{unit}"
-        # The amount's truth is the figure as written (rounding to the written decimals changes it);
-        # findings are derived from the intended cents, which agree with it within its precision.
-        per_unit = {"亿元": 10_000 * WAN, "万元": WAN}.get(unit, CENTS)
-        written_cents = int(Decimal(number.replace(",", "")) * per_unit)
-        # A figure restated with the same value is one fact (the extractor keeps one), not two.
-        if record and cents not in self.stated.get((concept, basis), []):
-            self.amounts.append({"concept": concept, "basis": basis, "value_yuan": written_cents / CENTS,
-                                 "as_written": text})
-        if record:
-            self.stated.setdefault((concept, basis), []).append(cents)
+            number = _fixed(cents, CENTS, 2 if decimals is None else decimals)
+            if separators is not False:
+                whole, _, fraction = number.partition(".")
+                number = f"{int(whole):,}" + (f".{fraction}" if fraction else "")
+        text = number if bare else f"{number}{unit}"
+        per_unit = {"亿元": 10_000 * WAN, "万元": WAN}.get(unit, CENTS) * MILLS // CENTS  # mills per unit
+        written = int(Decimal(number.replace(",", "")) * per_unit)
+        places = len(number.partition(".")[2])
+        stated = Stated(concept, basis, written, per_unit // (2 * 10**places), text)
+        self.last = stated
+        as_written = f"{text} (unit {unit} stated once)" if bare else text
+        entry = {"concept": concept, "basis": basis, "value_yuan": written / MILLS, "as_written": as_written}
+        if optional is not None:
+            self.optional_amounts.append({**entry, "as_written": f"{as_written} ({optional})"})
+        elif record:
+            self._record(stated, entry)
+        return text
+
+    def _record(self, stated: Stated, entry: dict) -> None:
+        """The truth's amounts hold each fact once: a restatement that agrees with what was stated (the
+        same value, or the same at another precision: 1.26亿元 for 12,615.38万元) is optional."""
+        before = [s for s in self.facts if (s.concept, s.basis) == (stated.concept, stated.basis)]
+        multiple = stated.concept in _MULTIPLE
+        if before and not multiple and all(abs(s.value - stated.value) <= s.half + stated.half for s in before):
+            note = "the same figure stated again" if any(s.value == stated.value for s in before) else \
+                "a restatement at another precision, agreeing within rounding"
+            self.optional_amounts.append({**entry, "as_written": f"{entry['as_written']} ({note})"})
+        else:
+            self.amounts.append(entry)
+        self.facts.append(stated)
+
+    def has(self, concept: str, basis: str) -> bool:
+        return any((s.concept, s.basis) == (concept, basis) for s in self.facts)
+
+    def imply(self, concept: str, basis: str, parts: list[Stated]) -> None:
+        """A figure the text gives only as the sum of `parts` (年初预算 + 调整追加 = the adjusted budget)."""
+        self.implied[(concept, basis)] = interval(parts)
+
+    def per_unit(self, text: str, why: str) -> str:
+        """A per-capita or per-unit figure (人均, 每人每月): money, but no amount of the unit."""
+        self.unclassified.append({"as_written": text, "why": why})
         return text
 
     def pct(self, concept: str, kind: str, value: float, decimals: int = 2, *, off_by: float = 0.0,
-            finding: str | None = None) -> str:
-        stated = round(value + off_by, decimals)
-        number = f"{stated:.{decimals}f}"
-        self.rates.append({"concept": concept, "kind": kind, "value_pct": stated, "as_written": f"{number}%"})
-        if finding:
-            self.planted_findings.append(finding)
+            basis: str = "final", proportion: bool = False, truncate: bool = False) -> str:
+        """A rate as written; `truncate` cuts digits instead of rounding (99% for 99.98%)."""
+        stated = value + off_by
+        number = _fixed_truncated(stated, decimals) if truncate else f"{round(stated, decimals):.{decimals}f}"
+        self.rates.append({"concept": concept, "kind": kind, "value_pct": float(number), "as_written": f"{number}%"})
+        self.rate_facts.append(StatedRate(concept, kind, Fraction(number), Fraction(1, 2 * 10**decimals),
+                                          f"{number}%", basis if kind == "share" else "", proportion))
         return f"{number}%"
 
     def count(self, concept: str, value: int) -> str:
@@ -162,11 +216,24 @@ class Writer:
         return f"{value:g}"
 
 
+_MULTIPLE = frozenset(c for c, concept in load_concepts().items() if concept.multiple)
+
+
+def _fixed(cents: int, per_unit: int, decimals: int) -> str:
+    """cents / per_unit written with `decimals` places, rounded half up (exact: no binary float)."""
+    return str((Decimal(cents) / per_unit).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+
+
+def _fixed_truncated(value: float, decimals: int) -> str:
+    scaled = math.floor(round(value * 10**decimals, 6))
+    return f"{scaled / 10**decimals:.{decimals}f}"
+
+
 def render_report(w: Writer, rng: random.Random, *, unit: dict, year: int, figures: Figures,
-                  planted: str | None) -> str:
+                  planted: str | None, layouts: tuple[str, ...] | None = None) -> str:
     from bench.prose import body  # the prose templates: a module of their own to keep files small
 
-    text = body(w, rng, unit=unit, year=year, f=figures, planted=planted)
+    text = body(w, rng, unit=unit, year=year, f=figures, planted=planted, layouts=layouts)
     if rng.random() < 0.1:  # full-width digits and percent signs: the reader's NFKC makes them ASCII
         text = text.translate(_FULL_WIDTH)
     return text
@@ -174,55 +241,6 @@ def render_report(w: Writer, rng: random.Random, *, unit: dict, year: int, figur
 
 _FULL_WIDTH = str.maketrans({**{str(d): chr(0xFF10 + d) for d in range(10)}, "%": "％"})
 
-_SUMS: list[tuple[str, list[str]]] = [
-    ("expenditure.total", ["expenditure.basic", "expenditure.project"]),
-    ("income.total", ["income.fiscal", "income.other"]),
-    ("income.fiscal", ["income.fiscal.basic", "income.fiscal.project"]),
-    ("three_public.total", ["three_public.overseas_travel", "three_public.reception", "three_public.vehicles"]),
-    ("three_public.vehicles", ["three_public.vehicle_purchase", "three_public.vehicle_operation"]),
-]
-_STAFF_SUMS: list[tuple[str, list[str]]] = [
-    ("staff.authorized", ["staff.authorized.organ", "staff.authorized.affiliated"]),
-    ("staff.actual", ["staff.actual.organ", "staff.actual.affiliated"]),
-    ("staff.authorized", ["staff.authorized.admin", "staff.authorized.institution"]),
-    ("staff.in_service", ["staff.in_service.admin", "staff.in_service.institution"]),
-]
-_FUNCTIONS_PREFIX = "expenditure.function."
-
-
-def findings_of(w: Writer) -> list[dict]:
-    """The findings the stated figures imply, rule by rule as the spec defines them."""
-    first = {key: values[0] for key, values in w.stated.items() if len(set(values)) == 1}
-    rules: list[str] = [rule for key, values in w.stated.items() if len(set(values)) > 1
-                        for rule in ["conflicting_values"]]
-    bases = {basis for _, basis in w.stated}
-    for basis in bases:
-        functions = [v for (c, b), v in first.items() if b == basis and c.startswith(_FUNCTIONS_PREFIX)]
-        for parent, children in [*_SUMS, ("expenditure.total", [])]:
-            parts = [first.get((child, basis)) for child in children] if children else functions
-            total = first.get((parent, basis))
-            if total is not None and len(parts) >= 2 and None not in parts and sum(parts) != total:
-                rules.append("sum_mismatch")
-    for parent, children in _STAFF_SUMS:
-        parts = [w.staff_stated.get(child) for child in children]
-        if parent in w.staff_stated and None not in parts and sum(parts) != w.staff_stated[parent]:
-            rules.append("staff_sum_mismatch")
-    for concept in ("expenditure.total", "expenditure.basic", "expenditure.project", "three_public.total"):
-        spent = first.get((concept, "final"))
-        reference = first.get((concept, "adjusted_budget"), first.get((concept, "budget")))
-        if spent is not None and reference is not None and spent > reference:
-            rules.append("over_budget")
-    spent = first.get(("expenditure.total", "final"))
-    income = first.get(("income.total", "final"))
-    if income is None and ("income.fiscal", "final") in first:
-        income = first[("income.fiscal", "final")] + first.get(("income.other", "final"), 0)
-    carryover = any(concept == "income.carryover_in" for concept, _ in w.stated)
-    if spent is not None and income is not None and spent > income and not carryover:
-        rules.append("expenditure_exceeds_income")
-    top_over = w.staff_stated.get("staff.actual", 0) > w.staff_stated.get("staff.authorized", 1 << 30)
-    parts_over = sum(w.staff_stated.get(f"staff.actual.{part}", 0) > w.staff_stated.get(f"staff.authorized.{part}", 1 << 30)
-                     for part in ("organ", "affiliated"))
-    rules += ["staff_over_authorized"] * (1 if top_over else parts_over)
-    rules += w.planted_findings  # rate_mismatch, rate_over_100, shares_not_100: planted by the prose
-    severity = {"over_budget": "warning", "expenditure_exceeds_income": "warning", "staff_over_authorized": "warning"}
-    return [{"rule": rule, "severity": severity.get(rule, "error")} for rule in sorted(rules)]
+def findings_of(w: Writer) -> tuple[list[dict], list[dict]]:
+    """(findings, optional_findings) that the report's stated figures imply (`bench.truth`)."""
+    return implied_findings(w.facts, w.rate_facts, w.staff_stated, w.implied)

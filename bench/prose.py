@@ -9,14 +9,41 @@ from bench.layouts import WAN, Figures, Writer
 
 _YI = 100 * WAN * 100  # cents per 亿元
 _YI_QUANTUM = _YI // 100  # 0.01亿元
-LAYOUTS = ("plan_actual", "chain", "triple", "yuan", "brief", "table")
-LAYOUT_WEIGHTS = (30, 20, 20, 15, 10, 5)
+# Today's six department layouts keep their shapes (scaled to 70% of the corpus); full_year, unit_once
+# (department reports in the shapes of ../shared/realistic/prose p01, p05, p15) and project (p02, p06,
+# p11: 项目支出绩效自评报告) share the rest. `bench.prose_full` and `bench.project` write the new ones.
+LAYOUTS = ("plan_actual", "chain", "triple", "yuan", "brief", "table", "full_year", "unit_once", "project")
+LAYOUT_WEIGHTS = (21, 14, 14, 10.5, 7, 3.5, 12, 8, 10)
+OLD_LAYOUTS = LAYOUTS[:6]
+_ALL_RULES = frozenset({"sum_mismatch", "rate_mismatch", "rate_over_100", "shares_not_100", "conflicting_values",
+                        "over_budget", "expenditure_exceeds_income", "staff_sum_mismatch", "staff_over_authorized"})
+# the rules each layout can plant; a report whose rule its drawn layout cannot plant draws again among
+# those that can (shares_not_100 needs a breakdown with shares; a project report has no income or staff)
+PLANTABLE: dict[str, frozenset[str]] = {
+    **{layout: _ALL_RULES - {"shares_not_100"} for layout in ("chain", "triple", "yuan", "brief", "table",
+                                                              "unit_once")},
+    "plan_actual": _ALL_RULES, "full_year": _ALL_RULES,
+    "project": frozenset({"sum_mismatch", "rate_mismatch", "rate_over_100", "conflicting_values", "over_budget"}),
+}
 
 
-def body(w: Writer, rng: random.Random, *, unit: dict, year: int, f: Figures, planted: str | None) -> str:
-    layout = rng.choices(LAYOUTS, weights=LAYOUT_WEIGHTS)[0]
-    if planted == "shares_not_100":
-        layout = "plan_actual"  # the breakdown with shares but no total (sample 08's shape)
+def choose_layout(rng: random.Random, planted: str | None, layouts: tuple[str, ...] | None = None) -> str:
+    names = [name for name in LAYOUTS if layouts is None or name in layouts]
+    weights = [LAYOUT_WEIGHTS[LAYOUTS.index(name)] for name in names]
+    layout = rng.choices(names, weights=weights)[0]
+    if planted is not None and planted not in PLANTABLE[layout]:
+        able = [(name, weight) for name, weight in zip(names, weights, strict=True) if planted in PLANTABLE[name]]
+        if able:
+            layout = rng.choices([name for name, _ in able], weights=[weight for _, weight in able])[0]
+    return layout
+
+
+def body(w: Writer, rng: random.Random, *, unit: dict, year: int, f: Figures, planted: str | None,
+         layouts: tuple[str, ...] | None = None) -> str:
+    from bench.project import project_body  # the new kinds and layouts: modules of their own
+    from bench.prose_full import NEW_MONEY
+
+    layout = choose_layout(rng, planted, layouts)
     w.layout = layout
     date_year = year + 1
     month, day = rng.randrange(1, 7), rng.randrange(1, 29)
@@ -24,13 +51,18 @@ def body(w: Writer, rng: random.Random, *, unit: dict, year: int, f: Figures, pl
     w.report_date = f"{date_year:04d}-{month:02d}-{day:02d}" if with_day else f"{date_year:04d}-{month:02d}"
     date = f"{date_year}年{month}月{day}日" if with_day else f"{date_year}年{month}月"
     name = unit["name"]
+    if layout == "project":
+        return project_body(w, rng, unit=unit, year=year, date=date, planted=planted)
     parts = [_title(rng, name, year, date), _intro(rng, year), "一、部门基本情况", _staff(w, rng, f, planted),
              "二、部门整体收支情况"]
-    parts += MONEY[layout](w, rng, year, f, planted)
-    if rng.random() < 0.85:
-        parts.append(_three_public(w, rng, year, f))
-    if planted == "conflicting_values" or (rng.random() < 0.15 and ("expenditure.total", "final") in w.stated):
-        parts.append(_restatement(w, rng, f, planted))
+    if layout in NEW_MONEY:  # their own 三公 lines and restatements
+        parts += NEW_MONEY[layout](w, rng, year, f, planted)
+    else:
+        parts += MONEY[layout](w, rng, year, f, planted)
+        if rng.random() < 0.85:
+            parts.append(_three_public(w, rng, year, f))
+        if planted == "conflicting_values" or (rng.random() < 0.15 and w.has("expenditure.total", "final")):
+            parts.append(_restatement(w, rng, f, planted))
     parts += ["三、部门整体绩效目标完成情况", *_indicators(w, rng, unit, planted), "四、绩效自评情况",
               _score(w, rng, year), "五、存在的问题", "1.部分项目资金支付进度前慢后快，年底集中支付。",
               f"联系电话：0{rng.randrange(310, 999)}-{rng.randrange(2000000, 8999999)}"]
@@ -86,12 +118,8 @@ def _shares(w: Writer, rng: random.Random, parts: tuple[str, str], values: tuple
     # the larger share gives, the smaller takes: both stay between 0 and 100
     sign = -1.0 if values[0] > values[1] else 1.0
     shift = sign * rng.uniform(1.0, 3.0) if (mismatch or not_100) else 0.0
-    first = w.pct(parts[0], "share", values[0] / total * 100, decimals, off_by=shift,
-                  finding="rate_mismatch" if mismatch else None)
-    second = w.pct(parts[1], "share", values[1] / total * 100, decimals, off_by=-shift if mismatch else 0.0,
-                   finding="rate_mismatch" if mismatch else None)
-    if not_100:
-        w.planted_findings.append("shares_not_100")
+    first = w.pct(parts[0], "share", values[0] / total * 100, decimals, off_by=shift)
+    second = w.pct(parts[1], "share", values[1] / total * 100, decimals, off_by=-shift if mismatch else 0.0)
     return first, second
 
 
@@ -146,8 +174,7 @@ def _plan_actual(w: Writer, rng: random.Random, year: int, f: Figures, planted: 
 
 def _execution(w: Writer, rng: random.Random, spent: int, reference: int, planted: str | None) -> str:
     off = rng.choice((1.0, -1.0)) * rng.uniform(2.0, 5.0) if planted == "rate_mismatch" else 0.0
-    return w.pct("expenditure.total", "execution", spent / reference * 100, 2, off_by=off,
-                 finding="rate_mismatch" if off else None)
+    return w.pct("expenditure.total", "execution", spent / reference * 100, 2, off_by=off)
 
 
 def _chain(w: Writer, rng: random.Random, year: int, f: Figures, planted: str | None) -> list[str]:
@@ -232,7 +259,7 @@ def _table(w: Writer, rng: random.Random, year: int, f: Figures, planted: str | 
             ("支出合计", "expenditure.total", f.budget[0], f.adjusted[0], ft),
             ("基本支出", "expenditure.basic", f.budget[1], f.adjusted[1], stated_fb),
             ("项目支出", "expenditure.project", f.budget[2], f.adjusted[2], fp)):
-        cells = [w.money(concept, basis, value, "万元", separators=False)[:-2]
+        cells = [w.money(concept, basis, value, "万元", separators=False, bare=True)
                  for basis, value in (("budget", budget), ("adjusted_budget", adjusted), ("final", spent))]
         if concept == "expenditure.total":
             rate = _execution(w, rng, spent, adjusted, planted)
@@ -272,9 +299,7 @@ def _indicators(w: Writer, rng: random.Random, unit: dict, planted: str | None) 
         lines.append(f"{label}{w.pct(label, 'indicator', rng.randrange(850, 1000) / 10, 1)}。")
     satisfaction = rng.randrange(101, 110) if planted == "rate_over_100" else rng.randrange(88, 100)
     label = rng.choice(("群众满意度", "服务对象满意度"))
-    lines.append(f"经问卷调查，{label}为{w.pct(label, 'indicator', satisfaction, 0)}。"
-                 if planted != "rate_over_100" else
-                 f"经问卷调查，{label}为{w.pct(label, 'indicator', satisfaction, 0, finding='rate_over_100')}。")
+    lines.append(f"经问卷调查，{label}为{w.pct(label, 'indicator', satisfaction, 0, proportion=True)}。")
     return lines
 
 

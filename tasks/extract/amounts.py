@@ -146,8 +146,8 @@ def extract_amounts(text: str, segments: Segments, phrasings: Phrasings,
             context = context[restart:]
         neighbours = mention.unit or _implied_unit(mentions, index, segments)
         unit = neighbours or _unit_in_force(stated_unit, mention.start)
-        if unit is None:
-            continue
+        if unit is None or (mention.unit is None and phrasings.score.search(context)):
+            continue  # "（单位：万元，下同）… 自评总分 88.8": a score, not money
         if _earlier_year(context, fiscal_year):
             _unclassified(skipped, text, mention, context, "a prior year's figure, not this year's")
             continue
