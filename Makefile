@@ -26,13 +26,14 @@ test: install
 	$(BIN)/pytest -q
 
 # The full benchmark (1k, 10k, 100k generated reports; about half an hour on 2 cores, most of it at
-# 100k). Not part of `make test`, which runs the suite only at a tiny N. BENCH_N to choose.
+# 100k; then the warehouse backends at 10k: bench/lake.py). Not part of `make test`, which runs the suite only at a tiny N. BENCH_N to choose.
 BENCH_N ?= 1000,10000,100000
 bench: install
 	$(BIN)/python -m bench.run --n $(BENCH_N) --naive-n 100 --json bench/results/latest.json
+	$(BIN)/python -m bench.lake --n 10000 --json bench/results/lake.json
 
 lint: install
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) warehouse/jixiao.duckdb warehouse/jixiao.duckdb.wal
+	rm -rf $(VENV) warehouse/jixiao.duckdb warehouse/jixiao.duckdb.*

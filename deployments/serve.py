@@ -29,6 +29,8 @@ class DeploymentSpec:
     description: str = ""
     tags: tuple[str, ...] = ()
     parameters: dict[str, Any] = field(default_factory=dict)
+    concurrency_limit: int | None = None
+    collision_strategy: str = "ENQUEUE"
 
 
 def cron_env_name(deployment: str) -> str:
@@ -59,6 +61,8 @@ def load_specs(prefect_yaml: Path = PREFECT_YAML, *, timezone: str | None = None
             description=" ".join((deployment.get("description") or "").split()),
             tags=tuple(deployment.get("tags") or ()),
             parameters=spec_parameters,
+            concurrency_limit=(deployment.get("concurrency_limit") or {}).get("limit"),
+            collision_strategy=(deployment.get("concurrency_limit") or {}).get("collision_strategy", "ENQUEUE"),
         ))
     return specs
 
@@ -71,6 +75,7 @@ def load_flow(entrypoint: str) -> Any:
 
 
 def runner_deployments(specs: list[DeploymentSpec]) -> list[Any]:
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.client.schemas.schedules import CronSchedule
     from prefect.deployments.runner import EntrypointType
 
@@ -82,6 +87,8 @@ def runner_deployments(specs: list[DeploymentSpec]) -> list[Any]:
             parameters=spec.parameters,
             description=spec.description,
             tags=list(spec.tags),
+            concurrency_limit=None if spec.concurrency_limit is None else ConcurrencyLimitConfig(
+                limit=spec.concurrency_limit, collision_strategy=ConcurrencyLimitStrategy(spec.collision_strategy)),
             # module path, not file path: the runs import the installed package wherever they start
             entrypoint_type=EntrypointType.MODULE_PATH,
         ))

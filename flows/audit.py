@@ -20,9 +20,10 @@ from zoneinfo import ZoneInfo
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 
 from expectations.audit.runner import GxOutcome, run_suites
-from jixiao.settings import Settings
+from jixiao.settings import Settings, describe
 from tasks.audit import DEFAULT_THRESHOLDS, AuditFinding, AuditThresholds
 from tasks.audit.checks import run_sql_checks
 from tasks.audit.report import AuditReport, write_html
@@ -36,7 +37,7 @@ from tasks.audit.store import (
     start_audit_run,
 )
 from tasks.audit.text import copied_paragraphs, foreign_text
-from warehouse.db import connect
+from warehouse.writer import writing
 
 ARTIFACT_KEY = "annual-audit"
 DEFAULT_OUT_DIR = Path("audit")
@@ -64,13 +65,14 @@ def audit_flow(fiscal_year: int | None = None, db: str | None = None, roster: st
     """Audit the reports of `fiscal_year` (default: the previous year); return the run's summary."""
     logger = get_run_logger()
     fiscal_year = fiscal_year or previous_fiscal_year()
-    settings = Settings(**({"db": Path(db)} if db else {}))
-    out = Path(out_dir) if out_dir else settings.db.parent / DEFAULT_OUT_DIR
+    settings = Settings.for_run(db)
+    where = describe(settings.target)
+    out = Path(out_dir) if out_dir else settings.home / DEFAULT_OUT_DIR
     thresholds = AuditThresholds(swing_threshold=swing_threshold)
-    params = {"fiscal_year": fiscal_year, "db": str(settings.db), "roster": roster, "out_dir": str(out),
+    params = {"fiscal_year": fiscal_year, "db": where, "roster": roster, "out_dir": str(out),
               "thresholds": asdict(thresholds)}
-    conn = connect(settings.db)
-    try:
+    with writing(settings.target, holder=f"audit run {flow_run.name}", wait_s=settings.lock_wait_s,
+                 on_wait=logger.warning) as conn:
         if roster:
             units = replace_roster(conn, read_roster(Path(roster)), source=Path(roster).name)
             logger.info("roster: %d units from %s", units, roster)
@@ -91,22 +93,20 @@ def audit_flow(fiscal_year: int | None = None, db: str | None = None, roster: st
                 reports=reports, findings=findings, check_labels=check_labels, gx_results=gx.results,
                 data_docs_link="data_docs/index.html" if gx.data_docs_index else None, roster_size=roster_size,
             ), out)
-            summary = _summary(run_id, fiscal_year, settings.db, reports, findings, gx, html, check_labels)
+            summary = _summary(run_id, fiscal_year, where, reports, findings, gx, html, check_labels)
             finish_audit_run(conn, run_id, fiscal_year, findings, n_reports=len(reports),
                              gx_success=gx.success, summary=summary)
         except BaseException as exc:
             fail_audit_run(conn, run_id, f"{type(exc).__name__}: {exc}")
             traceback.clear_frames(exc.__traceback__)  # keep frames' frames (texts) out of the failed state
             raise
-    finally:
-        conn.close()
     create_markdown_artifact(markdown=summary_markdown(summary), key=ARTIFACT_KEY,
                              description=f"Annual audit {fiscal_year}: {len(findings)} findings")
     logger.info("audit %d: %d reports, %d findings -> %s", fiscal_year, len(reports), len(findings), html)
     return summary
 
 
-def _summary(run_id: str, fiscal_year: int, db: Path, reports: Any, findings: list[AuditFinding],
+def _summary(run_id: str, fiscal_year: int, db: str, reports: Any, findings: list[AuditFinding],
              gx: GxOutcome, html: Path, check_labels: dict[str, str]) -> dict[str, Any]:
     by_check = Counter((f.check_name, f.severity) for f in findings)
     return {

@@ -20,7 +20,7 @@ import gc
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,17 +29,18 @@ import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 from prefect.runtime import task_run as current_task_run
 
 from flows.discover import discover_inputs
 from flows.runners import TaskRunnerName, build_task_runner, default_workers, results_in_order, run_in_pool
-from jixiao.settings import Settings
+from jixiao.settings import Settings, describe
 from jixiao.summary import artifact_rows
 from tasks.batch import READ_RETRIES, read_and_prepare_batch
 from tasks.load import FileOutcome, PreparedBatch, finish_run, load_prepared, prepare_batch, start_run
 from tasks.models import money_figures
 from tasks.pipeline import unread
-from warehouse.db import connect
+from warehouse.writer import commit_lock, writing
 
 SUMMARY_ARTIFACT_KEY = "ingest-summary"
 
@@ -130,7 +131,7 @@ class RunTally:
                 f"({len(self.rejections)} rejection reasons)"
             )
 
-    def summary(self, run_id: Any, db: Path, status: str) -> dict[str, Any]:
+    def summary(self, run_id: Any, db: str, status: str) -> dict[str, Any]:
         severity_order = {"error": 0, "warning": 1}
         findings = sorted(
             self.findings.items(), key=lambda item: (severity_order.get(item[0][1], 2), -item[1], item[0][0])
@@ -187,15 +188,6 @@ def _batches(items: list[str], size: int, workers: int) -> list[list[str]]:
     return [items[start:end] for start, end in zip(bounds, bounds[1:], strict=False)]
 
 
-def _settings(db: str | None, batch_size: int | None) -> Settings:
-    overrides: dict[str, Any] = {}
-    if db is not None:
-        overrides["db"] = Path(db)
-    if batch_size is not None:
-        overrides["batch_size"] = batch_size
-    return Settings(**overrides)
-
-
 def run_ingest(paths: list[str], db: str | None = None, batch_size: int | None = None, *,
                task_runner: TaskRunnerName = "process", workers: int | None = None,
                dask_address: str | None = None) -> dict[str, Any]:
@@ -236,22 +228,28 @@ def ingest_flow(paths: list[str], db: str | None = None, batch_size: int | None 
     # On Dask the whole task runs on a worker process already: no pool of our own there.
     pool_workers = workers if task_runner == "process" else 1
     window = workers + 1 if task_runner == "process" else 2 * workers
-    settings = _settings(db, batch_size)
+    settings = Settings.for_run(db, batch_size=batch_size)
+    where = describe(settings.target)
     discovered, refused_links = discover_inputs(paths)
     files = [str(path) for path in discovered]
     batches = _batches(files, settings.batch_size, workers)
     progress = IngestProgress(files_total=len(files), batches_total=len(batches))
     _notify(progress)
-    logger.info("%d files in %d batches -> %s", len(files), len(batches), settings.db)
+    logger.info("%d files in %d batches -> %s", len(files), len(batches), where)
 
     tally = RunTally()
-    conn = connect(settings.db, memory_limit=settings.writer_memory_limit)  # creates and migrates it if needed
-    try:
-        run_id = start_run(
-            conn, flow="ingest",
-            params={"paths": list(paths), "db": str(settings.db), "batch_size": settings.batch_size,
-                    "task_runner": task_runner, "workers": workers},
-        )
+    # a private copy of the warehouse, published when the run ends (creates and migrates it if needed)
+    def commit() -> AbstractContextManager[None]:  # many writers on a lake: their commits take turns
+        return commit_lock(settings.target, settings.lock_wait_s)
+
+    with writing(settings.target, holder=f"ingest run {flow_run.name}", wait_s=settings.lock_wait_s,
+                 memory_limit=settings.writer_memory_limit, on_wait=logger.warning, exclusive=False) as conn:
+        with commit():
+            run_id = start_run(
+                conn, flow="ingest",
+                params={"paths": list(paths), "db": where, "batch_size": settings.batch_size,
+                        "task_runner": task_runner, "workers": workers},
+            )
         try:
             def submit(index: int) -> Any:
                 return process_batch_task.with_options(task_run_name=f"batch-{index + 1}-of-{len(batches)}").submit(
@@ -262,7 +260,8 @@ def ingest_flow(paths: list[str], db: str | None = None, batch_size: int | None 
                 # and memory holds `window` batches at most, whatever the size of the run.
                 for index, prepared in results_in_order(len(batches), window, submit):
                     number = index + 1
-                    stats = load_prepared(conn, run_id, prepared)
+                    with commit():
+                        stats = load_prepared(conn, run_id, prepared)
                     tally.add_batch(prepared, stats.outcomes)
                     tally.add_counts(stats.loaded, stats.rejected, stats.unchanged)
                     progress = IngestProgress(
@@ -281,25 +280,26 @@ def ingest_flow(paths: list[str], db: str | None = None, batch_size: int | None 
                     gc.collect()
             if refused_links:  # links out of the input folder: never read, counted as rejected
                 refused = prepare_batch([unread(str(path), reason) for path, reason in refused_links])
-                stats = load_prepared(conn, run_id, refused)
+                with commit():
+                    stats = load_prepared(conn, run_id, refused)
                 tally.add_batch(refused, stats.outcomes)
                 tally.add_counts(stats.loaded, stats.rejected, stats.unchanged)
             tally.check_balanced(len(files) + len(refused_links))
         except BaseException as exc:
-            _finish_failed(conn, run_id, tally, settings.db, exc)
+            with commit():
+                _finish_failed(conn, run_id, tally, where, exc)
             # Prefect keeps the exception in the run's state, and with it every frame of its
             # traceback: drop those frames' locals (batches of texts, connections) so they can be
             # freed. File names and line numbers stay for the traceback.
             traceback.clear_frames(exc.__traceback__)
             raise
-        summary = tally.summary(run_id, settings.db, status="completed")
-        finish_run(
-            conn, run_id, files_seen=tally.files_seen, loaded=tally.loaded, rejected=tally.rejected,
-            unchanged=tally.unchanged, status="completed", summary=summary,
-        )
-    finally:
-        conn.close()
-        del conn  # this frame too may outlive the run in a failed state's traceback (see above)
+        summary = tally.summary(run_id, where, status="completed")
+        with commit():
+            finish_run(
+                conn, run_id, files_seen=tally.files_seen, loaded=tally.loaded, rejected=tally.rejected,
+                unchanged=tally.unchanged, status="completed", summary=summary,
+            )
+    del conn  # this frame too may outlive the run in a failed state's traceback (see above)
 
     create_table_artifact(
         table=artifact_rows(summary),
@@ -310,7 +310,7 @@ def ingest_flow(paths: list[str], db: str | None = None, batch_size: int | None 
     return summary
 
 
-def _finish_failed(conn: duckdb.DuckDBPyConnection, run_id: str, tally: RunTally, db: Path, exc: BaseException) -> None:
+def _finish_failed(conn: duckdb.DuckDBPyConnection, run_id: str, tally: RunTally, db: str, exc: BaseException) -> None:
     """Record the failed (or interrupted) run; never let a second error hide the first."""
     status = "cancelled" if isinstance(exc, KeyboardInterrupt) else "failed"
     summary = tally.summary(run_id, db, status=status)

@@ -27,10 +27,11 @@ import duckdb
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 
 from expectations.schemas import RULE_BY_NAME
 from flows.runners import default_workers, results_in_order, run_in_pool
-from jixiao.settings import Settings
+from jixiao.settings import Settings, describe
 from tasks.archive import archived_path
 from tasks.corrections import effective_frames
 from tasks.frames import FACT_TABLES
@@ -39,7 +40,7 @@ from tasks.load import finish_run, insert_fact_rows, start_run
 from tasks.models import Processed
 from tasks.pipeline import process_batch
 from tasks.validate import validate_frames
-from warehouse.db import connect
+from warehouse.writer import writing
 
 FLOW_NAME = "revalidate"
 
@@ -201,14 +202,15 @@ def revalidate_flow(
     `workers`: processes validating batches side by side (default: every core)."""
     logger = get_run_logger()
     workers = workers or default_workers()
-    settings = Settings(**{"db": Path(db)} if db else {})
+    settings = Settings.for_run(db)
+    where = describe(settings.target)
     # re-extraction holds the texts of a batch, like ingest; revalidation holds only facts
     size = batch_size or (settings.batch_size if reextract else settings.revalidate_batch_size)
     selection = Selection(status=status, year=year, unit=unit, rule=rule, all_versions=all_versions)
-    conn = connect(settings.db)
-    try:
+    with writing(settings.target, holder=f"revalidate run {flow_run.name}", wait_s=settings.lock_wait_s,
+                 on_wait=logger.warning) as conn:
         selected = select_reports(conn, selection)
-        params = {**asdict(selection), "reextract": reextract, "db": str(settings.db),
+        params = {**asdict(selection), "reextract": reextract, "db": where,
                   "batch_size": size, "workers": workers}
         run_id = start_run(conn, flow=FLOW_NAME, params=params)
         changes = RunChanges(status_changes={})
@@ -234,15 +236,13 @@ def revalidate_flow(
                 _revalidate_in_order(conn, run_id, batches, names, workers, changes, touched)
         except BaseException as exc:
             _finish(conn, run_id, "cancelled" if isinstance(exc, KeyboardInterrupt) else "failed",
-                    _summary(run_id, settings.db, selected, touched, changes, kept, reextract,
+                    _summary(run_id, where, selected, touched, changes, kept, reextract,
                              error=f"{type(exc).__name__}: {exc}"))
             traceback.clear_frames(exc.__traceback__)
             raise
-        summary = _summary(run_id, settings.db, selected, touched, changes, kept, reextract)
+        summary = _summary(run_id, where, selected, touched, changes, kept, reextract)
         _finish(conn, run_id, "completed", summary)
-    finally:
-        conn.close()
-        del conn
+    del conn
     return summary
 
 
@@ -265,7 +265,7 @@ def _revalidate_in_order(conn: duckdb.DuckDBPyConnection, run_id: str, batches: 
         touched += shas
         logger.info("%s: %d reports revalidated", names[number], len(shas))
 
-def _summary(run_id: str, db: Path, selected: list[SelectedReport], touched: list[str], changes: RunChanges,
+def _summary(run_id: str, db: str, selected: list[SelectedReport], touched: list[str], changes: RunChanges,
              kept: list[dict[str, str]], reextract: bool, error: str | None = None) -> dict[str, Any]:
     summary: dict[str, Any] = {
         "run_id": run_id, "db": str(db), "reextract": reextract, "selected": len(selected),

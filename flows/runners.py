@@ -23,6 +23,8 @@ from typing import Any, Literal, TypeVar
 
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
+from tasks.lifeline import exit_with
+
 T = TypeVar("T")
 TaskRunnerName = Literal["process", "dask"]
 TASK_RUNNERS: tuple[str, ...] = ("process", "dask")
@@ -53,7 +55,8 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     deadlock. The server imports the pipeline once; each worker forks from it ready to go."""
     with _pools_lock:
         if workers not in _pools:
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=preload_fork_server())
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=preload_fork_server(),
+                                       initializer=exit_with, initargs=(os.getpid(),))
             atexit.register(pool.shutdown, cancel_futures=True)
             _pools[workers] = pool
         return _pools[workers]

@@ -26,14 +26,16 @@ from jixiao.console import (
     DbOption,
     InputPaths,
     default_db,
-    fail,
+    flow_errors_as_one_line,
     open_warehouse,
     render_table,
+    resolve_target,
     run_query,
     stderr_console,
     stdout_console,
 )
-from jixiao.settings import Settings
+from jixiao.output_formats import OutputFormat, default_format, is_terminal, render
+from jixiao.settings import Settings, describe
 from jixiao.summary import money_line, render_summary
 
 if TYPE_CHECKING:
@@ -118,15 +120,14 @@ def ingest(
         raise typer.BadParameter(f"choose one of {', '.join(TASK_RUNNERS)}", param_hint="--task-runner")
     if dask_address and task_runner != "dask":
         raise typer.BadParameter("needs --task-runner dask", param_hint="--dask-address")
+    resolve_target(db)  # a malformed warehouse URL: one line now, not a failed flow run
     err = stderr_console()
-    try:
-        with _progress_display(err) as show_progress, progress_reported_to(show_progress):
-            summary = run_ingest([str(path) for path in paths], db=str(db) if db else None,
-                                 batch_size=batch_size, task_runner=task_runner,  # type: ignore[arg-type]
-                                 workers=workers, dask_address=dask_address)
-    except Exception as exc:  # the run itself failed: say why, exit 1 (Prefect has logged the details)
-        fail(f"ingest failed: {type(exc).__name__}: {exc}")
-    render_summary(summary, stdout_console(), default_db=default_db())
+    with flow_errors_as_one_line("ingest"), _progress_display(err) as show_progress, \
+            progress_reported_to(show_progress):
+        summary = run_ingest([str(path) for path in paths], db=str(db) if db else None,
+                             batch_size=batch_size, task_runner=task_runner,  # type: ignore[arg-type]
+                             workers=workers, dask_address=dask_address)
+    render_summary(summary, stdout_console(), default_db=describe(default_db()))
 
 
 @contextlib.contextmanager
@@ -293,21 +294,33 @@ def sql(
                                          show_default=False)],
     db: DbOption = None,
     max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="Show at most this many rows.")] = 1000,
+    output_format: Annotated[OutputFormat | None, typer.Option(
+        "--format", show_default=False,
+        help="table (for people), csv (RFC 4180, header row, UTF-8), json (one JSON array of objects, "
+             "column -> value) or markdown (a GitHub pipe table). Default: table on a terminal, csv when "
+             "piped or redirected. csv/json/markdown write values exactly: no thousands separators, "
+             "decimals digit for digit, ISO dates; NULL is an empty field (csv, markdown) or null (json).",
+    )] = None,
 ) -> None:
-    """Run a query against the warehouse, read-only, and print the result as a table.
+    """Run a query against the warehouse, read-only, and print the result.
 
     Tables: documents, reports, amounts, rates, staff, scores, findings, runs, concepts;
     views: v_report_summary, v_findings, v_facts, v_amounts, v_documents.
     """
+    chosen = output_format or default_format(is_terminal())
     with open_warehouse(db) as conn:
         columns, rows = run_query(conn, query, None, limit=max_rows + 1)
-    if not columns:
-        typer.echo("OK (the statement returned no rows).")
+    if not columns:  # in a machine format stdout stays data only
+        typer.echo("OK (the statement returned no rows).", err=chosen is not OutputFormat.table)
         return
     shown = rows[:max_rows]
-    stdout_console().print(render_table(columns, shown, title=f"{len(shown)} row{'' if len(shown) == 1 else 's'}"))
+    if chosen is OutputFormat.table:
+        stdout_console().print(render_table(columns, shown, title=f"{len(shown)} row{'' if len(shown) == 1 else 's'}"))
+    else:
+        typer.echo(render(chosen, columns, shown).encode("utf-8"), nl=False)  # bytes: UTF-8 whatever the locale
     if len(rows) > max_rows:
-        stderr_console().print(f"(only the first {max_rows} rows are shown: raise --max-rows or add LIMIT)")
+        stderr_console().print(f"(only the first {max_rows} rows are shown: raise --max-rows or add LIMIT)",
+                               soft_wrap=True)
 
 
 # Commands of later features live in jixiao/commands/, one module each, registered here.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Iterator
 from decimal import Decimal
@@ -13,17 +14,21 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jixiao.settings import Settings
+from jixiao.settings import Settings, describe
 
 if TYPE_CHECKING:
     import duckdb
 
+    from warehouse.lake import LakeTarget
+
 PIPED_WIDTH = 200
 
 DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="DuckDB warehouse file (default: $JIXIAO_DB, else warehouse/jixiao.duckdb).",
-                 show_default=False, dir_okay=False),
+    str | None,
+    typer.Option("--db", "--warehouse", metavar="PATH|URL",
+                 help="The warehouse: a DuckDB file, or ducklake+postgres://user@host/db?data_path=/shared/lake "
+                      "(default: $JIXIAO_WAREHOUSE, else $JIXIAO_DB, else warehouse/jixiao.duckdb).",
+                 show_default=False),
 ]
 InputPaths = Annotated[
     list[Path],
@@ -50,24 +55,79 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
-def default_db() -> Path:
-    return Settings().db
+class _ExpectedErrorFilter(logging.Filter):
+    """Drops Prefect's traceback of a flow that failed on an expected, explained error (a busy or
+    unreadable warehouse): the command prints that error as one line instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from warehouse.db import WarehouseError
+
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, WarehouseError)
 
 
 @contextlib.contextmanager
-def open_warehouse(db: Path | None) -> Iterator[duckdb.DuckDBPyConnection]:
+def flow_errors_as_one_line(command: str) -> Iterator[None]:
+    """Run a flow from a command: an expected error is one line (exit 1), anything else names the
+    command that failed (Prefect has logged its traceback)."""
+    from warehouse.db import WarehouseError
+
+    flow_logger = logging.getLogger("prefect.flow_runs")
+    quiet = _ExpectedErrorFilter()
+    flow_logger.addFilter(quiet)
+    try:
+        yield
+    except WarehouseError as exc:
+        fail(str(exc))
+    except Exception as exc:  # the run itself failed: say why, exit 1
+        fail(f"{command} failed: {type(exc).__name__}: {exc}")
+    finally:
+        flow_logger.removeFilter(quiet)
+
+
+def default_db() -> Path | LakeTarget:
+    return Settings().target
+
+
+def resolve_target(db: str | None) -> Path | LakeTarget:
+    """The warehouse the command works on: --db/--warehouse, else the settings (a clear error if malformed)."""
+    try:
+        return Settings.for_run(db).target
+    except ValueError as exc:
+        fail(str(exc).splitlines()[0])
+
+
+def require_warehouse(target: Path | LakeTarget) -> None:
+    """Fail with what to do when a file warehouse does not exist (yet) or the path is wrong."""
+    from warehouse.writer import is_being_written, lock_holder
+
+    if not isinstance(target, Path):  # a lake: its catalog says, when it is opened
+        return
+    if target.is_dir():
+        fail(f"the warehouse path {target} is a folder: pass --db the DuckDB file (e.g. {target / 'jixiao.duckdb'}).")
+    if not target.is_file():
+        if is_being_written(target):
+            fail(f"no warehouse at {target} yet: its first run ({lock_holder(target)}) is still writing it; "
+                 "it appears when that run ends.")
+        fail(f"no warehouse at {target}: run `jixiao ingest PATH...` first, or pass --db / set JIXIAO_DB.")
+
+
+@contextlib.contextmanager
+def open_warehouse(db: str | None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection, or a clear error (exit 1) when there is no usable warehouse."""
     import duckdb
 
-    from warehouse.db import WarehouseError, connect
+    from warehouse.db import WarehouseError
+    from warehouse.reader import reading
 
-    path = db or default_db()
-    if not path.is_file():
-        fail(f"no warehouse at {path}: run `jixiao ingest PATH...` first, or pass --db / set JIXIAO_DB.")
+    target = resolve_target(db)
+    require_warehouse(target)
     try:
-        conn = connect(path, read_only=True)
-    except (duckdb.Error, WarehouseError) as exc:
-        fail(f"cannot open the warehouse {path}: {exc}")
+        conn = reading(target)
+    except WarehouseError as exc:  # names the warehouse and the cause
+        fail(str(exc))
+    except duckdb.Error as exc:
+        fail(f"cannot open the warehouse {describe(target)}: {exc}")
     try:
         yield conn
     finally:

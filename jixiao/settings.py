@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:  # warehouse.lake imports duckdb and pyarrow: not at the CLI's start
+    from warehouse.lake import LakeTarget
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -14,6 +18,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JIXIAO_", extra="ignore")
 
     db: Path = Field(default=PROJECT_ROOT / "warehouse" / "jixiao.duckdb", description="DuckDB warehouse file")
+    # The backend, URL-like: a file path (the embedded default, same as `db`) or
+    # ducklake+postgres://user@host:port/dbname?data_path=/shared/lake (many writers; warehouse/lake.py).
+    warehouse: str | None = Field(default=None, description="warehouse URL; overrides db when set")
     archive_dir: Path | None = Field(default=None, description="raw-bytes archive; default: beside the db")
     batch_size: int = Field(default=2000, ge=1, description="documents per batch (one task, one transaction)")
     # Revalidation reads facts back, never texts: a batch costs little memory, and validation's fixed
@@ -23,6 +30,8 @@ class Settings(BaseSettings):
     writer_memory_limit: str = Field(
         default="1GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
         description="DuckDB's buffer pool of the ingest writer (DuckDB's own default is 80% of the RAM)")
+    # Runs queue on the warehouse's run lock (warehouse/writer.py): how long a run waits for another.
+    lock_wait_s: float = Field(default=3600.0, ge=0, description="seconds a run waits for the run writing the warehouse")
     max_file_bytes: int = Field(default=50 * 1024 * 1024, ge=1, description="larger files are rejected")
     # Hostile documents (README "Formats and limits"): binary formats are parsed in a child process.
     parser_timeout_s: float = Field(default=60.0, gt=0, description="seconds one pdf/docx/html/doc may take to parse")
@@ -30,6 +39,38 @@ class Settings(BaseSettings):
                                      description="address-space limit of the parser process")
     max_unzipped_bytes: int = Field(default=200 * 1024**2, ge=1, description="decompressed size limit of a .docx")
 
+    @classmethod
+    def for_run(cls, db: str | None = None, **overrides: Any) -> Settings:
+        """The settings of a flow run: `db` is a path or a warehouse URL (the flows' `db` parameter)."""
+        values = {key: value for key, value in overrides.items() if value is not None}
+        if db:
+            values["warehouse" if is_url(db) else "db"] = db
+        return cls(**values)
+
+    @property
+    def target(self) -> Path | LakeTarget:
+        """Where the warehouse is: a DuckDB file, or a DuckLake (catalog + data path)."""
+        if self.warehouse and is_url(self.warehouse):
+            from warehouse.lake import LakeTarget
+
+            return LakeTarget.from_url(self.warehouse)
+        return Path(self.warehouse) if self.warehouse else self.db
+
+    @property
+    def home(self) -> Path:
+        """The folder of what a run writes beside the warehouse (archive, audit reports)."""
+        target = self.target
+        return target.parent if isinstance(target, Path) else target.data_path
+
     @property
     def archive_path(self) -> Path:
-        return self.archive_dir or self.db.parent / "archive"
+        return self.archive_dir or self.home / "archive"
+
+
+def is_url(value: str) -> bool:
+    return "://" in value
+
+
+def describe(target: Path | LakeTarget) -> str:
+    """The warehouse as a user names it (no password)."""
+    return str(target) if isinstance(target, Path) else target.url

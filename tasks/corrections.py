@@ -113,15 +113,17 @@ def load_corrections(conn: duckdb.DuckDBPyConnection, path: Path) -> LoadResult:
         incoming["load_seq"] = range(last_seq + 1, last_seq + 1 + len(incoming))
         conn.register("incoming_corrections", incoming)
         try:
-            added = conn.execute(
+            # Plain INSERT … SELECT of the rows not yet loaded (first of each row_hash): no ON CONFLICT
+            # or RETURNING, which a DuckLake warehouse (no keys) does not have.
+            [(added,)] = conn.execute(
                 """
                 INSERT INTO corrections (doc_sha256, concept, basis, fact_id, corrected_value_yuan, reason,
                                          author, row_hash, document_ref, source_file, load_seq)
                 SELECT doc_sha256, concept, basis, fact_id, corrected_value_yuan, reason, author, row_hash,
                        document_ref, source_file, load_seq
-                FROM incoming_corrections
-                ON CONFLICT DO NOTHING
-                RETURNING row_hash
+                FROM incoming_corrections AS i
+                WHERE NOT EXISTS (SELECT 1 FROM corrections AS c WHERE c.row_hash = i.row_hash)
+                QUALIFY row_number() OVER (PARTITION BY row_hash ORDER BY load_seq) = 1
                 """
             ).fetchall()
         finally:
@@ -131,7 +133,7 @@ def load_corrections(conn: duckdb.DuckDBPyConnection, path: Path) -> LoadResult:
         with contextlib.suppress(duckdb.Error):
             conn.execute("ROLLBACK")
         raise
-    return LoadResult(rows=len(frame), added=len(added),
+    return LoadResult(rows=len(frame), added=int(added),
                       reports=list(dict.fromkeys(row["doc_sha256"] for row in rows)))
 
 

@@ -101,13 +101,13 @@ def finish_run(
     """Close a running run with its counts; a run is finished once and never rewritten."""
     if status not in RUN_STATUSES or status == "running":
         raise ValueError(f"run status must be one of {RUN_STATUSES[1:]}, not {status!r}")
-    updated = conn.execute(
+    # UPDATE's own row count, not RETURNING (which a DuckLake warehouse does not have)
+    [(updated,)] = conn.execute(
         """
         UPDATE runs
         SET finished_at = now(), status = ?, files_seen = ?, loaded = ?, rejected = ?, unchanged = ?,
             summary = ?
         WHERE run_id = ? AND status = 'running'
-        RETURNING run_id
         """,
         [status, files_seen, loaded, rejected, unchanged, _to_json(summary), run_id],
     ).fetchall()

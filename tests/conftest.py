@@ -22,6 +22,9 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
+# A throwaway Postgres for the DuckLake-catalog tests (fixtures `postgres_server`, `postgres_dsn`).
+pytest_plugins = ["tests.postgres"]
+
 # The first start migrates SQLite and can take over a minute on a slow machine.
 PREFECT_SERVER_STARTUP_TIMEOUT = 180
 

@@ -68,7 +68,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_sql_prints_the_result_as_a_table(warehouse: Path) -> None:
     result = run_cli("sql", "SELECT unit_name, fiscal_year, status FROM reports ORDER BY unit_name",
-                     "--db", str(warehouse))
+                     "--db", str(warehouse), "--format", "table")
 
     assert result.exit_code == 0, result.output
     for expected in ("unit_name", "某县科学技术协会", "某县教育局", "某县卫生健康局", "2023", "failed", "3 rows"):
@@ -252,4 +252,8 @@ def test_ingest_exits_1_when_the_run_fails(report_folder: Path, tmp_path: Path) 
     result = run_cli("ingest", str(report_folder), "--db", str(not_a_warehouse))
 
     assert result.exit_code == 1
-    assert "ingest failed" in result.stderr
+    # one line naming the cause, no traceback; the file is left as it was
+    (error,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert "not a valid DuckDB database file" in error and str(not_a_warehouse) in error
+    assert "Traceback" not in result.stderr
+    assert not_a_warehouse.read_text(encoding="utf-8") == "this is not a DuckDB file"

@@ -114,20 +114,25 @@ def test_yearly_deployment_runs_on_a_real_prefect_server(tmp_path: Path) -> None
                 assert response.status_code < 300, response.text
                 return response.json()
 
-            run = _wait_for("the server to create the flow run", created, 60, logs)
+            for name in expected:  # one run of a deployment at a time, the next one queued
+                assert registered[name]["global_concurrency_limit"]["limit"] == 1
+                assert registered[name]["concurrency_options"]["collision_strategy"] == "ENQUEUE"
+            # two runs triggered at once: the second waits for the first, and both complete
+            runs = [_wait_for("the server to create the flow run", created, 60, logs) for _ in range(2)]
 
-            def finished() -> dict | None:
-                state = client.get(f"/flow_runs/{run['id']}").json()["state"]
-                return state if state["type"] in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"} else None
+            for run in runs:
+                def finished(run: dict = run) -> dict | None:
+                    state = client.get(f"/flow_runs/{run['id']}").json()["state"]
+                    return state if state["type"] in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"} else None
 
-            state = _wait_for("the triggered run to finish", finished, RUN_TIMEOUT, logs)
-            assert state["type"] == "COMPLETED", f"{state}\n{serve_log.read_text(errors='replace')[-3000:]}"
+                state = _wait_for("the triggered run to finish", finished, RUN_TIMEOUT, logs)
+                assert state["type"] == "COMPLETED", f"{state}\n{serve_log.read_text(errors='replace')[-3000:]}"
 
     with duckdb.connect(str(db), read_only=True) as conn:
         units = conn.execute("SELECT unit_name FROM reports WHERE fiscal_year = 2022 ORDER BY unit_name").fetchall()
         audit = conn.execute("SELECT fiscal_year, status, n_reports FROM audit_runs").fetchall()
         ingests = conn.execute("SELECT flow, status, loaded FROM runs").fetchall()
     assert sorted(unit for (unit,) in units) == sorted(["攸县妇女联合会", "潍坊市卫生健康委员会", "洛阳市发展和改革委员会"])
-    assert ingests == [("ingest", "completed", 3)]
-    assert audit == [(2022, "completed", 3)]
+    assert sorted(ingests) == [("ingest", "completed", 0), ("ingest", "completed", 3)]  # the second: unchanged
+    assert audit == [(2022, "completed", 3)] * 2
     assert (out / "audit-2022.html").is_file()

@@ -68,7 +68,8 @@ def test_a_keyed_warehouse_keeps_its_rows_and_labels_through_the_migration(
     current.parent.mkdir()
     build_warehouse(current, {"typo.txt": TYPO_REPORT, "clean.txt": CLEAN_REPORT})
     with duckdb.connect(str(db)) as conn:
-        conn.execute("ATTACH ? AS current (READ_ONLY)", [str(current)])
+        # ATTACH takes no parameters in duckdb 1.5: the path (a tmp dir of this test) as a quoted literal
+        conn.execute(f"ATTACH '{str(current).replace(chr(39), chr(39) * 2)}' AS current (READ_ONLY)")
         tables = conn.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'jixiao'"
                               " AND table_name NOT IN ('schema_migrations', 'concepts', 'bases')").fetchall()
         first = ["runs", "documents", "reports"]  # what the others' foreign keys point to

@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from jixiao.console import DbOption, fail, render_table, stderr_console, stdout_console
+from jixiao.console import (
+    DbOption,
+    fail,
+    flow_errors_as_one_line,
+    render_table,
+    stderr_console,
+    stdout_console,
+)
 
 
 def audit(
@@ -30,21 +37,19 @@ def audit(
 
     Exits 0 when the audit ran (findings or not), 1 when it could not run.
     """
-    from jixiao.console import default_db
+    from jixiao.console import require_warehouse, resolve_target
 
-    path = db or default_db()
-    if not path.is_file():
-        fail(f"no warehouse at {path}: run `jixiao ingest PATH...` first, or pass --db / set JIXIAO_DB.")
+    path = resolve_target(db)
+    require_warehouse(path)
     from flows.audit import audit_flow  # imports Prefect: slow, so only here
     from tasks.audit.store import RosterError
 
     try:
-        summary = audit_flow(year, db=str(path), roster=str(roster) if roster else None,
-                             out_dir=str(out) if out else None, swing_threshold=swing)
+        with flow_errors_as_one_line("audit"):
+            summary = audit_flow(year, db=db, roster=str(roster) if roster else None,
+                                 out_dir=str(out) if out else None, swing_threshold=swing)
     except RosterError as exc:
         fail(f"roster: {exc}")
-    except Exception as exc:  # the run failed: say why (Prefect has logged the details)
-        fail(f"audit failed: {type(exc).__name__}: {exc}")
     console = stdout_console()
     console.print(f"Audit {year}: {summary['n_reports']} reports, {summary['n_findings']} findings "
                   f"(run {summary['run_id']}).", highlight=False)

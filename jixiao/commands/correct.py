@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from jixiao.console import DbOption, default_db, fail, stderr_console, stdout_console
+from jixiao.console import DbOption, fail, require_warehouse, resolve_target, stderr_console, stdout_console
 
 
 def correct(
@@ -26,27 +26,26 @@ def correct(
     """
     import duckdb
 
+    from jixiao.settings import Settings, describe
     from tasks.corrections import CorrectionError, load_corrections
-    from warehouse.db import WarehouseError, connect
+    from warehouse.db import WarehouseError
+    from warehouse.writer import writing
 
-    path = db or default_db()
-    if not path.is_file():
-        fail(f"no warehouse at {path}: run `jixiao ingest PATH...` first, or pass --db / set JIXIAO_DB.")
+    path = resolve_target(db)
+    require_warehouse(path)
+    err = stderr_console()
     try:
-        conn = connect(path)
+        with writing(path, holder="jixiao correct", wait_s=Settings().lock_wait_s,
+                     on_wait=lambda message: err.print(message, soft_wrap=True, markup=False)) as conn:
+            result = load_corrections(conn, csv_file)
     except (duckdb.Error, WarehouseError) as exc:
-        fail(f"cannot open the warehouse {path}: {exc}")
-    try:
-        result = load_corrections(conn, csv_file)
+        fail(f"cannot write the warehouse {describe(path)}: {exc}")
     except CorrectionError as exc:
-        err = stderr_console()
         err.print(f"[bold red]error:[/bold red] {csv_file.name}: {len(exc.problems)} problem(s), nothing was loaded:",
                   soft_wrap=True)
         for problem in exc.problems:
             err.print(f"  {problem}", soft_wrap=True, markup=False)
         raise typer.Exit(1) from None
-    finally:
-        conn.close()
     out = stdout_console()
     reports = len(result.reports)
     out.print(f"{result.rows} correction(s) in {csv_file.name} for {reports} report(s): "

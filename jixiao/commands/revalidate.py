@@ -8,7 +8,14 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from jixiao.console import DbOption, fail, open_warehouse, render_table, stdout_console
+from jixiao.console import (
+    DbOption,
+    fail,
+    flow_errors_as_one_line,
+    open_warehouse,
+    render_table,
+    stdout_console,
+)
 
 
 class ValidationResult(StrEnum):
@@ -72,12 +79,11 @@ def revalidate(
 def _run(selection: Any, *, reextract: bool, db: Any, batch_size: int | None) -> dict[str, Any]:
     from flows.revalidate import revalidate_flow
 
-    try:
+    with flow_errors_as_one_line("revalidate"):
         return revalidate_flow(status=selection.status, year=selection.year, unit=selection.unit,
                                rule=selection.rule, all_versions=selection.all_versions, reextract=reextract,
                                db=str(db) if db else None, batch_size=batch_size)
-    except Exception as exc:  # the run failed: say why, exit 1 (Prefect has logged the details)
-        fail(f"revalidate failed: {type(exc).__name__}: {exc}")
+    raise AssertionError("unreachable: flow_errors_as_one_line exits on an error")
 
 
 def _render(out: Any, summary: dict[str, Any], db: Any) -> None:

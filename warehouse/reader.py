@@ -1,0 +1,26 @@
+"""Open the warehouse for reading: the published file, or the lake's latest snapshot, read-only.
+
+A file warehouse is read where it is published (warehouse/writer.py): a run never holds that file,
+so a reader is never blocked and never blocks a run. A lake is attached READ_ONLY: each query sees
+the snapshot committed last when it starts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from warehouse.db import WarehouseError, connect
+from warehouse.lake import LakeError, LakeTarget, open_lake
+
+
+def reading(target: Path | str | LakeTarget) -> duckdb.DuckDBPyConnection:
+    if not isinstance(target, LakeTarget):
+        return connect(target, read_only=True)
+    try:
+        return open_lake(target, read_only=True)
+    except LakeError:
+        raise  # says which lake and why
+    except duckdb.Error as exc:
+        raise WarehouseError(f"cannot read the lake {target.url}: {str(exc).splitlines()[0]}") from None
