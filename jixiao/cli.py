@@ -301,15 +301,20 @@ def sql(
              "piped or redirected. csv/json/markdown write values exactly: no thousands separators, "
              "decimals digit for digit, ISO dates; NULL is an empty field (csv, markdown) or null (json).",
     )] = None,
+    timeout_s: Annotated[float, typer.Option(
+        "--timeout", min=0.1, help="Stop the query after this many seconds.")] = 300.0,
 ) -> None:
     """Run a query against the warehouse, read-only, and print the result.
+
+    The query sees the warehouse only: reading or writing other files (read_text, read_csv, COPY … TO),
+    ATTACH, INSTALL and LOAD are refused (file warehouses; see the README).
 
     Tables: documents, reports, amounts, rates, staff, scores, findings, runs, concepts;
     views: v_report_summary, v_findings, v_facts, v_amounts, v_documents.
     """
     chosen = output_format or default_format(is_terminal())
-    with open_warehouse(db) as conn:
-        columns, rows = run_query(conn, query, None, limit=max_rows + 1)
+    with open_warehouse(db, confined=True) as conn:
+        columns, rows = run_query(conn, query, None, limit=max_rows + 1, timeout_s=timeout_s)
     if not columns:  # in a machine format stdout stays data only
         typer.echo("OK (the statement returned no rows).", err=chosen is not OutputFormat.table)
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -113,12 +114,12 @@ def require_warehouse(target: Path | LakeTarget) -> None:
 
 
 @contextlib.contextmanager
-def open_warehouse(db: str | None) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_warehouse(db: str | None, *, confined: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection, or a clear error (exit 1) when there is no usable warehouse."""
     import duckdb
 
     from warehouse.db import WarehouseError
-    from warehouse.reader import reading
+    from warehouse.reader import confine, reading
 
     target = resolve_target(db)
     require_warehouse(target)
@@ -128,6 +129,8 @@ def open_warehouse(db: str | None) -> Iterator[duckdb.DuckDBPyConnection]:
         fail(str(exc))
     except duckdb.Error as exc:
         fail(f"cannot open the warehouse {describe(target)}: {exc}")
+    if confined:
+        confine(conn, target)
     try:
         yield conn
     finally:
@@ -135,17 +138,27 @@ def open_warehouse(db: str | None) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def run_query(conn: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any] | None,
-           limit: int | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+              limit: int | None = None, timeout_s: float | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run `query`; after `timeout_s` it is interrupted and the command fails saying so."""
     import duckdb
 
+    timer = threading.Timer(timeout_s, conn.interrupt) if timeout_s else None
+    if timer:
+        timer.daemon = True
+        timer.start()
     try:
         cursor = conn.execute(query, params)
         if cursor.description is None:
             return [], []
         columns = [column[0] for column in cursor.description]
         rows = cursor.fetchall() if limit is None else cursor.fetchmany(limit)
+    except duckdb.InterruptException:
+        fail(f"the query was stopped after {timeout_s:g} s (--timeout): narrow it, or raise the limit")
     except duckdb.Error as exc:
         fail(f"query failed: {exc}")
+    finally:
+        if timer:
+            timer.cancel()
     return columns, rows
 
 

@@ -24,3 +24,15 @@ def reading(target: Path | str | LakeTarget) -> duckdb.DuckDBPyConnection:
         raise  # says which lake and why
     except duckdb.Error as exc:
         raise WarehouseError(f"cannot read the lake {target.url}: {str(exc).splitlines()[0]}") from None
+
+
+def confine(conn: duckdb.DuckDBPyConnection, target: Path | str | LakeTarget) -> None:
+    """For SQL typed or pasted by someone: the warehouse only, not the machine's files.
+
+    No read_text('/etc/passwd'), COPY … TO, ATTACH, INSTALL or LOAD, and the setting locked so a
+    statement cannot turn it back on (the connection is read-only already). A lake reads its data
+    files and catalog through the same switches, so it stays as it is (README, "Concurrency")."""
+    if isinstance(target, LakeTarget):
+        return
+    conn.execute("SET enable_external_access = false")
+    conn.execute("SET lock_configuration = true")
