@@ -238,10 +238,10 @@ def ingest_flow(paths: list[str], db: str | None = None, batch_size: int | None 
     logger.info("%d files in %d batches -> %s", len(files), len(batches), where)
 
     tally = RunTally()
-    # a private copy of the warehouse, published when the run ends (creates and migrates it if needed)
     def commit() -> AbstractContextManager[None]:  # many writers on a lake: their commits take turns
         return commit_lock(settings.target, settings.lock_wait_s)
 
+    # a file warehouse: a private copy, published when the run ends (created and migrated if needed)
     with writing(settings.target, holder=f"ingest run {flow_run.name}", wait_s=settings.lock_wait_s,
                  memory_limit=settings.writer_memory_limit, on_wait=logger.warning, exclusive=False) as conn:
         with commit():

@@ -43,8 +43,8 @@ class Settings(BaseSettings):
     def for_run(cls, db: str | None = None, **overrides: Any) -> Settings:
         """The settings of a flow run: `db` is a path or a warehouse URL (the flows' `db` parameter)."""
         values = {key: value for key, value in overrides.items() if value is not None}
-        if db:
-            values["warehouse" if is_url(db) else "db"] = db
+        if db:  # an explicit path or URL wins over JIXIAO_WAREHOUSE and JIXIAO_DB alike
+            values.update({"warehouse": db} if is_url(db) else {"db": db, "warehouse": None})
         return cls(**values)
 
     @property

@@ -23,10 +23,9 @@ pytestmark = pytest.mark.prefect
 
 JIXIAO = str(Path(sys.executable).with_name("jixiao"))
 READER = textwrap.dedent("""
-    import sys, time, duckdb
+    import os, sys, time, duckdb
     db, stop = sys.argv[1], sys.argv[2]
     ok = failed = 0
-    import os
     while not os.path.exists(stop):
         try:
             with duckdb.connect(db, read_only=True) as conn:
@@ -41,7 +40,7 @@ READER = textwrap.dedent("""
 """)
 
 
-def _env(tmp_path: Path) -> dict[str, str]:
+def _env() -> dict[str, str]:
     """The CLI's environment: the session's Prefect test server (not one ephemeral server each)."""
     from prefect.settings import PREFECT_API_URL
 
@@ -77,7 +76,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_an_open_reader_never_fails_an_ingest_and_readers_query_throughout(
         tmp_path: Path, corpus: Path) -> None:
     db = tmp_path / "wh.duckdb"
-    env = _env(tmp_path)
+    env = _env()
     first = sorted(corpus.rglob("*.txt"))[:20]
     _finish(_ingest(first, db, env))
 
@@ -108,7 +107,7 @@ def test_an_open_reader_never_fails_an_ingest_and_readers_query_throughout(
 
 def test_two_ingests_at_once_queue_and_both_complete(tmp_path: Path, corpus: Path) -> None:
     db = tmp_path / "wh.duckdb"
-    env = _env(tmp_path)
+    env = _env()
     files = sorted(corpus.rglob("*.txt"))[:400]
     half = tmp_path / "a"
     other = tmp_path / "b"
@@ -145,7 +144,7 @@ def test_a_run_waits_for_the_run_holding_the_lock_and_says_who(tmp_path: Path) -
             time.sleep(4)
     """)], text=True, stdout=subprocess.PIPE, cwd=Path(__file__).parent.parent)
     assert holder.stdout.readline().strip() == "held"
-    env = {**_env(tmp_path), "PREFECT_LOGGING_LEVEL": "WARNING"}
+    env = {**_env(), "PREFECT_LOGGING_LEVEL": "WARNING"}
     output = _finish(_ingest([report], db, env))
     holder.wait(timeout=30)
     assert "waiting for an engineer's revalidate" in output
@@ -162,7 +161,7 @@ def test_a_run_waits_for_the_run_holding_the_lock_and_says_who(tmp_path: Path) -
 
 def test_a_crash_leaves_the_published_warehouse_and_the_next_run_completes(tmp_path: Path, corpus: Path) -> None:
     db = tmp_path / "wh.duckdb"
-    env = _env(tmp_path)
+    env = _env()
     files = sorted(corpus.rglob("*.txt"))
     _finish(_ingest(files[:10], db, env))
     process = _ingest([corpus], db, env)

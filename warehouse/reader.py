@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.db import WarehouseError, connect
-from warehouse.lake import LakeError, LakeTarget, open_lake
+from warehouse.lake import LakeTarget, open_lake
 
 
 def reading(target: Path | str | LakeTarget) -> duckdb.DuckDBPyConnection:
@@ -20,9 +20,7 @@ def reading(target: Path | str | LakeTarget) -> duckdb.DuckDBPyConnection:
         return connect(target, read_only=True)
     try:
         return open_lake(target, read_only=True)
-    except LakeError:
-        raise  # says which lake and why
-    except duckdb.Error as exc:
+    except duckdb.Error as exc:  # a LakeError (a WarehouseError) already says which lake and why
         raise WarehouseError(f"cannot read the lake {target.url}: {str(exc).splitlines()[0]}") from None
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.db import IN_MEMORY, WarehouseError, connect
-from warehouse.lake import LakeError, LakeTarget, catalog_lock, open_lake
+from warehouse.lake import LakeTarget, catalog_lock, open_lake
 
 LOCK_POLL_S = 0.5
 
@@ -160,10 +160,7 @@ def commit_lock(db: Path | str | LakeTarget, wait_s: float = 3600.0) -> contextl
 @contextlib.contextmanager
 def _lake_writer(target: LakeTarget, *, exclusive: bool, memory_limit: str | None,
                  wait_s: float) -> Iterator[duckdb.DuckDBPyConnection]:
-    try:
-        conn = open_lake(target, config={"memory_limit": memory_limit} if memory_limit else None)
-    except LakeError as exc:
-        raise WarehouseError(str(exc)) from None
+    conn = open_lake(target, config={"memory_limit": memory_limit} if memory_limit else None)
     try:
         with catalog_lock(target, timeout_s=wait_s) if exclusive else contextlib.nullcontext():
             yield conn
