@@ -5,6 +5,8 @@ STAMP := $(VENV)/.installed
 export PREFECT_HOME ?= $(HOME)/.jixiao/prefect
 export PREFECT_LOGGING_LEVEL ?= WARNING
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export DO_NOT_TRACK ?= 1
+export GX_ANALYTICS_ENABLED ?= False
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 180
 
 .PHONY: install run test lint clean bench

@@ -38,18 +38,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.corpus import write_corpus
+from jixiao import prefect_env
 
 # `extraction_speedup` comes from rounds on one sample: the single-process loop, then the pool, on the
 # same reports seconds apart. This VM's speed drifts 10-30% within an hour (the host's other guests):
 # a ratio of two runs minutes apart measures the drift as much as the code; adjacent runs share it.
 SPEEDUP_SAMPLE = 2_000
 SPEEDUP_ROUNDS = 5
-_PREFECT_DEFAULTS = {
-    "PREFECT_HOME": str(Path.home() / ".jixiao" / "prefect"),
-    "PREFECT_LOGGING_LEVEL": "WARNING",
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
-}
 
 
 class RssSampler:
@@ -293,9 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--naive-n", type=int, default=300, help="size of the naive baseline run (<= ~1000)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    for name, value in _PREFECT_DEFAULTS.items():  # as `jixiao` and `make` set them, before Prefect loads
-        os.environ.setdefault(name, value)
-    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    prefect_env.apply()  # as `jixiao` and `make` set them, before Prefect loads
     results = []
     with tempfile.TemporaryDirectory(prefix="jixiao-bench-") as work:
         for n in (int(part) for part in args.n.split(",")):

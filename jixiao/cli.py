@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Iterator
 from enum import StrEnum
@@ -20,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from jixiao import __version__
+from jixiao import __version__, prefect_env
 from jixiao.commands import register_commands
 from jixiao.console import (
     DbOption,
@@ -43,19 +42,7 @@ if TYPE_CHECKING:
     from flows.ingest import IngestProgress
     from tasks.models import Processed
 
-# The same defaults the Makefile exports, so `jixiao ingest` outside make behaves the same: Prefect's
-# state lives in the user's home (not the project tree), logs stay quiet, nothing is phoned home.
-# Set before anything imports Prefect, which reads them at import time.
-_PREFECT_DEFAULTS = {
-    "PREFECT_HOME": str(Path.home() / ".jixiao" / "prefect"),
-    "PREFECT_LOGGING_LEVEL": "WARNING",
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
-}
-for _name, _value in _PREFECT_DEFAULTS.items():
-    os.environ.setdefault(_name, _value)
-# Prefect's SQLite state cannot be created in a missing folder (its API then fails to start).
-Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
+prefect_env.apply()  # before anything imports Prefect
 
 app = typer.Typer(
     name="jixiao",
