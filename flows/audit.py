@@ -3,8 +3,11 @@
 roster (optional CSV -> `roster` table) -> SQL checks in DuckDB (group-bys: missing units, duplicates,
 swings, execution outliers, score inflation, early dates) -> text checks (MinHash LSH for copied
 paragraphs, a phrase lexicon for text of another kind of unit) -> Great Expectations suites over
-frames pulled into pandas (+ Data Docs) -> `audit_findings` + `audit_runs` rows in one transaction ->
-the HTML report `OUT/audit-Y.html` -> a Prefect markdown artifact summarizing the run.
+frames pulled into pandas, in the file-backed GX project `OUT/gx` under the run name
+`audit-Y-<run id>` (+ Data Docs of every run in `OUT/data_docs`) -> the HTML report `OUT/audit-Y.html`
+and all findings as `OUT/audit-Y-findings.csv/.xlsx` -> `audit_findings` + `audit_runs` rows in one
+transaction -> a Prefect markdown artifact summarizing the run.
+OUT defaults to `audit/` beside the warehouse (`warehouse/audit/` for the default one, git-ignored).
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ from expectations.audit.runner import GxOutcome, run_suites
 from jixiao.settings import Settings, describe
 from tasks.audit import DEFAULT_THRESHOLDS, AuditFinding, AuditThresholds
 from tasks.audit.checks import run_sql_checks
-from tasks.audit.report import AuditReport, write_html
+from tasks.audit.report import AuditReport, ReportFiles, write_report
 from tasks.audit.store import (
+    audit_amounts,
     audit_reports,
     audit_texts,
     fail_audit_run,
@@ -44,6 +48,17 @@ DEFAULT_OUT_DIR = Path("audit")
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
+def default_out_dir(settings: Settings) -> Path:
+    """Where an audit writes without `out_dir`: `audit/` beside the warehouse, outside the source tree
+    or (the default warehouse) in the git-ignored `warehouse/audit/`."""
+    return settings.home / DEFAULT_OUT_DIR
+
+
+def gx_run_name(fiscal_year: int, run_id: str) -> str:
+    """The run's name in GX's validation store and Data Docs: its fiscal year and audit run id."""
+    return f"audit-{fiscal_year}-{run_id}"
+
+
 def previous_fiscal_year(timezone: str = DEFAULT_TIMEZONE) -> int:
     """The fiscal year whose reports are due now: the calendar year before today's (in `timezone`)."""
     return datetime.now(ZoneInfo(timezone)).year - 1
@@ -55,8 +70,8 @@ def text_checks_task(texts: Any, fiscal_year: int, thresholds: AuditThresholds) 
 
 
 @task(name="gx-suites", cache_policy=NO_CACHE, persist_result=False)
-def gx_task(frames: dict[str, Any], data_docs_dir: Path | None) -> GxOutcome:
-    return run_suites(frames, data_docs_dir)
+def gx_task(frames: dict[str, Any], out_dir: Path | None, run_name: str, run_meta: dict[str, Any]) -> GxOutcome:
+    return run_suites(frames, out_dir, run_name=run_name, run_meta=run_meta)
 
 
 @flow(name="annual-audit", persist_result=False)
@@ -67,7 +82,7 @@ def audit_flow(fiscal_year: int | None = None, db: str | None = None, roster: st
     fiscal_year = fiscal_year or previous_fiscal_year()
     settings = Settings.for_run(db)
     where = describe(settings.target)
-    out = Path(out_dir) if out_dir else settings.home / DEFAULT_OUT_DIR
+    out = Path(out_dir) if out_dir else default_out_dir(settings)
     thresholds = AuditThresholds(swing_threshold=swing_threshold)
     params = {"fiscal_year": fiscal_year, "db": where, "roster": roster, "out_dir": str(out),
               "thresholds": asdict(thresholds)}
@@ -81,19 +96,19 @@ def audit_flow(fiscal_year: int | None = None, db: str | None = None, roster: st
             reports = audit_reports(conn, fiscal_year)
             findings = run_sql_checks(conn, fiscal_year, thresholds)
             findings += text_checks_task(audit_texts(conn, fiscal_year), fiscal_year, thresholds)
-            amounts = conn.execute(
-                "SELECT a.* FROM amounts AS a JOIN v_audit_reports AS r ON r.sha256 = a.doc_sha256 "
-                "WHERE r.fiscal_year = ?", [fiscal_year]).df()
-            gx = gx_task({"reports": reports, "amounts": amounts}, out / "data_docs" if data_docs else None)
+            run_name = gx_run_name(fiscal_year, run_id)
+            gx = gx_task({"reports": reports, "amounts": audit_amounts(conn, fiscal_year)},
+                         out if data_docs else None, run_name, {"fiscal_year": fiscal_year, "run_id": run_id})
             findings += gx.findings
             check_labels = dict(conn.execute("SELECT check_name, zh_label FROM audit_checks").fetchall())
             roster_size = conn.execute("SELECT count(*) FROM roster").fetchone()[0]
-            html = write_html(AuditReport(
+            files = write_report(AuditReport(
                 fiscal_year=fiscal_year, run_id=run_id, generated_at=datetime.now().astimezone().isoformat(" ", "seconds"),
                 reports=reports, findings=findings, check_labels=check_labels, gx_results=gx.results,
-                data_docs_link="data_docs/index.html" if gx.data_docs_index else None, roster_size=roster_size,
+                data_docs_link=gx.data_docs_index.relative_to(out).as_posix() if gx.data_docs_index else None,
+                roster_size=roster_size, run_name=run_name,
             ), out)
-            summary = _summary(run_id, fiscal_year, where, reports, findings, gx, html, check_labels)
+            summary = _summary(run_id, fiscal_year, where, reports, findings, gx, files, check_labels)
             finish_audit_run(conn, run_id, fiscal_year, findings, n_reports=len(reports),
                              gx_success=gx.success, summary=summary)
         except BaseException as exc:
@@ -102,12 +117,12 @@ def audit_flow(fiscal_year: int | None = None, db: str | None = None, roster: st
             raise
     create_markdown_artifact(markdown=summary_markdown(summary), key=ARTIFACT_KEY,
                              description=f"Annual audit {fiscal_year}: {len(findings)} findings")
-    logger.info("audit %d: %d reports, %d findings -> %s", fiscal_year, len(reports), len(findings), html)
+    logger.info("audit %d: %d reports, %d findings -> %s", fiscal_year, len(reports), len(findings), files.html)
     return summary
 
 
 def _summary(run_id: str, fiscal_year: int, db: str, reports: Any, findings: list[AuditFinding],
-             gx: GxOutcome, html: Path, check_labels: dict[str, str]) -> dict[str, Any]:
+             gx: GxOutcome, files: ReportFiles, check_labels: dict[str, str]) -> dict[str, Any]:
     by_check = Counter((f.check_name, f.severity) for f in findings)
     return {
         "run_id": run_id, "fiscal_year": fiscal_year, "db": str(db), "n_reports": len(reports),
@@ -115,7 +130,8 @@ def _summary(run_id: str, fiscal_year: int, db: str, reports: Any, findings: lis
         "by_check": [{"check": check, "zh_label": check_labels.get(check, check), "severity": severity,
                       "count": count} for (check, severity), count in by_check.most_common()],
         "gx_success": gx.success, "gx_failed": sum(not r["success"] for r in gx.results),
-        "html_report": str(html), "data_docs": str(gx.data_docs_index) if gx.data_docs_index else None,
+        "html_report": str(files.html), "findings_csv": str(files.csv), "findings_xlsx": str(files.xlsx),
+        "gx_run_name": gx.run_name, "data_docs": str(gx.data_docs_index) if gx.data_docs_index else None,
     }
 
 
@@ -128,6 +144,7 @@ def summary_markdown(summary: dict[str, Any]) -> str:
         "- Great Expectations: " + ("all passed" if summary["gx_success"]
                                     else f"{summary['gx_failed']} expectations failed"),
         f"- HTML report: `{summary['html_report']}`",
+        f"- findings: `{summary['findings_csv']}`, `{summary['findings_xlsx']}`",
         "",
         "| check | 检查项 | severity | findings |",
         "|---|---|---|---:|",

@@ -58,9 +58,22 @@ def _files_in_folder(root: Path, refused: list[tuple[Path, str]]) -> list[Path]:
             path = Path(dirpath) / name
             if _is_wanted_file(path, real_root):
                 files.append(path)
-            elif path.is_symlink() and path.resolve().is_file():
-                refused.append((path, f"symlink to a file outside the input folder ({root}): not followed"))
+            elif path.is_symlink():
+                target = _link_target(path)
+                if target is None:  # a loop or a dangling link: a named entry that is no file, said so
+                    refused.append((path, "symlink that leads nowhere (dangling, or a loop): not followed"))
+                elif target.is_file():
+                    refused.append((path, f"symlink to a file outside the input folder ({root}): not followed"))
     return files
+
+
+def _link_target(path: Path) -> Path | None:
+    """The real file a link leads to, or None for a loop or a dangling link (Path.resolve raises
+    RuntimeError on a loop in Python 3.11)."""
+    try:
+        return Path(os.path.realpath(path, strict=True))
+    except (OSError, RuntimeError):
+        return None
 
 
 def _is_wanted_file(path: Path, real_root: Path) -> bool:
@@ -72,8 +85,8 @@ def _is_wanted_file(path: Path, real_root: Path) -> bool:
         return True
     if not stat.S_ISLNK(mode):
         return False  # fifo, socket, device: never a report, and reading one may block
-    target = path.resolve()
-    return target.is_relative_to(real_root) and target.is_file()
+    target = _link_target(path)
+    return target is not None and target.is_relative_to(real_root) and target.is_file()
 
 
 def _unique_sorted(paths: list[Path]) -> list[Path]:

@@ -40,6 +40,7 @@ from tasks.batch import READ_RETRIES, read_and_prepare_batch
 from tasks.load import FileOutcome, PreparedBatch, finish_run, load_prepared, prepare_batch, start_run
 from tasks.models import money_figures
 from tasks.pipeline import unread
+from tasks.safe_text import storable
 from warehouse.writer import commit_lock, writing
 
 SUMMARY_ARTIFACT_KEY = "ingest-summary"
@@ -279,7 +280,7 @@ def ingest_flow(paths: list[str], db: str | None = None, batch_size: int | None 
                     # MB per batch until the end (+0.6 GiB). Cheap in `_heap_frozen`.
                     gc.collect()
             if refused_links:  # links out of the input folder: never read, counted as rejected
-                refused = prepare_batch([unread(str(path), reason) for path, reason in refused_links])
+                refused = prepare_batch([unread(storable(str(path)), reason) for path, reason in refused_links])
                 with commit():
                     stats = load_prepared(conn, run_id, refused)
                 tally.add_batch(refused, stats.outcomes)

@@ -13,6 +13,7 @@ warehouse does not depend on where the work ran.
 from __future__ import annotations
 
 import atexit
+import logging
 import multiprocessing
 import os
 import threading
@@ -92,11 +93,24 @@ def results_in_order(count: int, window: int, submit: Callable[[int], Any]) -> I
         yield number, done.pop()
 
 
+def quiet_distributed() -> None:
+    """Keep distributed's warnings and errors, not its INFO chatter (~33 lines a run: scheduler, nanny
+    and connection events), unless the user asked for it (DASK_LOGGING__DISTRIBUTED).
+
+    distributed sets its `distributed` logger to INFO when imported (dask's `logging` config), and
+    LocalCluster's `silence_logs` only lowers that logger's own handlers: its records still reach the
+    root handler the CLI installs on stderr. The level of the logger itself is what stops them. The
+    worker processes are quiet already (LocalCluster passes `silence_logs` to them)."""
+    if "DASK_LOGGING__DISTRIBUTED" not in os.environ:
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+
+
 def build_task_runner(name: TaskRunnerName, *, workers: int, dask_address: str | None = None) -> TaskRunner:
     """The Prefect task runner for `name` (see the module docstring)."""
     if name == "dask":
         from prefect_dask import DaskTaskRunner  # imports dask.distributed: only when asked for
 
+        quiet_distributed()
         if dask_address:
             return DaskTaskRunner(address=dask_address)
         return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from jixiao import __version__, prefect_env
 from jixiao.commands import register_commands
@@ -25,11 +26,13 @@ from jixiao.console import (
     DbOption,
     InputPaths,
     default_db,
+    fail,
     flow_errors_as_one_line,
     open_warehouse,
     render_table,
     resolve_target,
     run_query,
+    shown,
     stderr_console,
     stdout_console,
 )
@@ -180,14 +183,15 @@ def extract(
                                      " (JIXIAO_MAX_FILE_BYTES)")
                 readable.append((str(path), path.read_bytes()))
             except (OSError, ValueError) as exc:  # one bad file must not stop the others
-                err.print(f"[red]cannot read[/red] {path}: {exc}", soft_wrap=True)
+                err.print(Text.assemble(("cannot read", "red"), " ", shown(f"{path}: {exc}")), soft_wrap=True)
                 failed += 1
         with contextlib.redirect_stdout(sys.stderr):  # stdout stays clean whatever a library prints
             batch = process_batch(readable)  # one validation pass per batch; never raises for one file
         for processed in batch:
             path = Path(processed.document.path)
             if processed.facts is None:
-                err.print(f"[red]cannot read[/red] {path}: {processed.reject_reason}", soft_wrap=True)
+                err.print(Text.assemble(("cannot read", "red"), " ", shown(f"{path}: {processed.reject_reason}")),
+                          soft_wrap=True)
                 failed += 1
                 continue
             money[0] += len(processed.facts.amounts)
@@ -211,11 +215,13 @@ def _render_facts(console: Console, path: Path, processed: Processed) -> None:
     facts = processed.facts
     assert facts is not None  # rejected files are reported before this point
     region = " ".join(part for part in facts.region.values() if part)
-    console.rule(f"[bold]{path.name}[/bold]")
-    console.print(f"unit: {facts.unit_name or '-'}   region: {region or '-'}   fiscal year: {facts.fiscal_year or '-'}"
-                  f"   report date: {facts.report_date or '-'}   status: [bold]{facts.status}[/bold]", highlight=False)
-    console.print(f"kind: {facts.report_kind}   subject: {facts.subject or '-'}   "
-                  + money_line(len(facts.amounts), len(facts.unclassified)), highlight=False)
+    # file names, unit names and subjects come from the report: shown as text, never as markup
+    console.rule(Text(shown(path.name).plain, style="bold"))
+    console.print(shown(f"unit: {facts.unit_name or '-'}   region: {region or '-'}   fiscal year: "
+                        f"{facts.fiscal_year or '-'}   report date: {facts.report_date or '-'}   status: {facts.status}"),
+                  highlight=False)
+    console.print(shown(f"kind: {facts.report_kind}   subject: {facts.subject or '-'}   "
+                        + money_line(len(facts.amounts), len(facts.unclassified))), highlight=False)
     tables = [
         ("Amounts 金额", ["concept", "名称", "basis", "yuan", "as written"],
          [[a.concept, zh_label(a.concept), a.basis, f"{a.value_yuan:,.2f}", a.as_written] for a in facts.amounts]),
@@ -238,20 +244,33 @@ def _render_facts(console: Console, path: Path, processed: Processed) -> None:
 # --- warehouse commands -----------------------------------------------------------------------------
 
 
+class FindingSeverity(StrEnum):  # the severities findings.severity allows (warehouse/sql/001_tables.sql)
+    error = "error"
+    warning = "warning"
+
+
 @app.command()
 def findings(
     status: Annotated[ReportStatus | None, typer.Option(
         "--status", help="Only reports with this validation result.", show_default=False)] = None,
     year: Annotated[int | None, typer.Option("--year", help="Only this fiscal year.", show_default=False)] = None,
+    rule: Annotated[str | None, typer.Option(
+        "--rule", help="Only findings of this rule (its name, e.g. sum_mismatch, or its Chinese label).",
+        show_default=False)] = None,
+    unit: Annotated[str | None, typer.Option(
+        "--unit", help="Only units whose name contains this text (e.g. 教育 for 某县教育局).",
+        show_default=False)] = None,
+    severity: Annotated[FindingSeverity | None, typer.Option(
+        "--severity", help="Only findings of this severity.", show_default=False)] = None,
     all_versions: Annotated[bool, typer.Option(
         "--all-versions", help="Include superseded versions of a file (default: the latest only).")] = False,
     diff: Annotated[tuple[str, str] | None, typer.Option(
         "--diff", metavar="RUN_A RUN_B", show_default=False,
-        help="Findings raised, cleared and persisting from run A to run B (run ids or unique prefixes); "
-             "other filters do not apply.")] = None,
+        help="Findings raised, cleared and persisting from run A to run B (run ids or unique prefixes), "
+             "for the reports the runs in between validated; other filters do not apply.")] = None,
     db: DbOption = None,
 ) -> None:
-    """List validation findings (from v_findings), filtered by report status and fiscal year."""
+    """List validation findings (from v_findings); the filters combine (every one given must hold)."""
     if diff is not None:
         from jixiao.commands.revalidate import show_findings_diff
 
@@ -263,16 +282,37 @@ def findings(
         JOIN reports AS r ON r.sha256 = f.doc_sha256
         WHERE ($status IS NULL OR r.status = $status)
           AND ($year IS NULL OR f.fiscal_year = $year)
+          AND ($rule IS NULL OR f.rule = $rule)
+          AND ($unit IS NULL OR contains(lower(f.unit_name), lower($unit)))
+          AND ($severity IS NULL OR f.severity = $severity)
           AND ($all_versions OR f.is_latest)
         ORDER BY f.fiscal_year, f.file_name, f.finding_no
     """
-    params = {"status": status.value if status else None, "year": year, "all_versions": all_versions}
     with open_warehouse(db) as conn:
+        params = {"status": status.value if status else None, "year": year,
+                  "rule": _rule_name(conn, rule) if rule is not None else None,
+                  "unit": unit.strip() if unit and unit.strip() else None,
+                  "severity": severity.value if severity else None, "all_versions": all_versions}
         columns, rows = run_query(conn, query, params)
     if not rows:
         typer.echo("No findings match.")
         return
-    stdout_console().print(render_table(columns, rows, title=f"{len(rows)} finding{'' if len(rows) == 1 else 's'}"))
+    from jixiao.fitted_table import FittedTable
+
+    # a message's figures stay whole on a narrow terminal (rich alone folds 1339.87 into 1339 / .87)
+    stdout_console().print(FittedTable(columns, rows, title=f"{len(rows)} finding{'' if len(rows) == 1 else 's'}"))
+
+
+def _rule_name(conn: Any, given: str) -> str:
+    """The rule `given` names (by name or Chinese label, from the rules table); an unknown one is an
+    error listing the rules, so a typo is not mistaken for "no findings"."""
+    found = conn.execute("SELECT rule FROM rules WHERE rule = $given OR zh_label = $given ORDER BY rule",
+                         {"given": given.strip()}).fetchall()
+    if len(found) == 1:
+        return str(found[0][0])
+    known = ", ".join(f"{name} ({label})" for name, label in
+                      conn.execute("SELECT rule, zh_label FROM rules ORDER BY rule").fetchall())
+    fail(f"unknown rule {given!r}; the rules are: {known}")
 
 
 @app.command()
@@ -290,6 +330,9 @@ def sql(
     )] = None,
     timeout_s: Annotated[float, typer.Option(
         "--timeout", min=0.1, help="Stop the query after this many seconds.")] = 300.0,
+    raw: Annotated[bool, typer.Option(
+        "--raw", help="CSV into a file: write text cells exactly, even those a spreadsheet would run as a formula "
+                      "(by default they get a leading ' there; into a pipe CSV is always exact).")] = False,
 ) -> None:
     """Run a query against the warehouse, read-only, and print the result.
 
@@ -305,11 +348,13 @@ def sql(
     if not columns:  # in a machine format stdout stays data only
         typer.echo("OK (the statement returned no rows).", err=chosen is not OutputFormat.table)
         return
-    shown = rows[:max_rows]
+    shown_rows = rows[:max_rows]
     if chosen is OutputFormat.table:
-        stdout_console().print(render_table(columns, shown, title=f"{len(shown)} row{'' if len(shown) == 1 else 's'}"))
+        stdout_console().print(render_table(columns, shown_rows,
+                                            title=f"{len(shown_rows)} row{'' if len(shown_rows) == 1 else 's'}"))
     else:
-        typer.echo(render(chosen, columns, shown).encode("utf-8"), nl=False)  # bytes: UTF-8 whatever the locale
+        typer.echo(render(chosen, columns, shown_rows, spreadsheet_safe=False if raw else None).encode("utf-8"),
+                   nl=False)  # bytes: UTF-8 whatever the locale
     if len(rows) > max_rows:
         stderr_console().print(f"(only the first {max_rows} rows are shown: raise --max-rows or add LIMIT)",
                                soft_wrap=True)

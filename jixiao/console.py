@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from jixiao.settings import Settings, describe
+from tasks.safe_text import for_terminal
 
 if TYPE_CHECKING:
     import duckdb
@@ -51,8 +53,15 @@ def stdout_console() -> Console:
     return console
 
 
+def shown(value: Any) -> Text:
+    """Data (report text, file names, SQL results, error text quoting them) as a terminal shows it:
+    never read as rich markup or emoji codes, control characters (ESC sequences) made visible and inert."""
+    return Text(for_terminal(str(value)))
+
+
 def fail(message: str) -> NoReturn:
-    stderr_console().print(f"[bold red]error:[/bold red] {message}", soft_wrap=True)
+    # The message quotes data (paths, queries, DuckDB errors naming values): plain text, never markup.
+    stderr_console().print(Text.assemble(("error:", "bold red"), " ", shown(message)), soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -90,12 +99,51 @@ def default_db() -> Path | LakeTarget:
     return Settings().target
 
 
-def resolve_target(db: str | None) -> Path | LakeTarget:
-    """The warehouse the command works on: --db/--warehouse, else the settings (a clear error if malformed)."""
+def resolve_target(db: str | None, *, writing: bool = True) -> Path | LakeTarget:
+    """The warehouse the command works on: --db/--warehouse, else the settings (a clear error if malformed).
+
+    The commands that call this themselves are runs that write it (ingest, correct, audit), so by
+    default the target is also checked to be writable (`require_writable`); readers go through
+    `open_warehouse`, which passes writing=False."""
     try:
-        return Settings.for_run(db).target
+        target = Settings.for_run(db).target
     except ValueError as exc:
         fail(str(exc).splitlines()[0])
+    if writing:
+        require_writable(target)
+    return target
+
+
+def require_writable(target: Path | LakeTarget) -> None:
+    """Fail in one line, before any run starts, when a run could not write a file warehouse, leaving
+    it untouched: a folder, a read-only file (a run would replace it: its write bits are the owner's
+    "keep as it is", honoured even for root), or a folder where the run cannot create its copy
+    `<db>.next` and lock `<db>.lock` (a read-only folder or file system)."""
+    import tempfile
+
+    from warehouse.db import IN_MEMORY
+
+    if not isinstance(target, Path) or str(target) == IN_MEMORY:  # a lake: its catalog decides
+        return
+    if target.is_dir():
+        fail(f"the warehouse path {target} is a folder: pass --db the DuckDB file (e.g. {target / 'jixiao.duckdb'}).")
+    if target.exists() and not target.is_file():
+        fail(f"the warehouse path {target} is not a regular file: pass --db a DuckDB file path")
+    if target.is_file():
+        require_duckdb_file(target)
+        mode = target.stat().st_mode
+        if not mode & 0o222:
+            fail(f"the warehouse {target} is read-only (mode {mode & 0o777:04o}): a run replaces the file, so "
+                 f"it is left as it is; make it writable (chmod u+w {target}) or pass another --db")
+    folder = target.parent
+    while not folder.exists() and folder != folder.parent:  # a run creates missing folders: check the first one there
+        folder = folder.parent
+    try:  # the same kind of write the run makes first (its lock and copy), deleted at once
+        with tempfile.TemporaryFile(dir=folder, prefix=f".{target.name}.probe."):
+            pass
+    except OSError as exc:
+        fail(f"cannot write in {folder} ({exc.strerror or exc}): a run writes its copy {target.name}.next and "
+             f"its lock there; pass --db a warehouse in a writable folder")
 
 
 def require_warehouse(target: Path | LakeTarget) -> None:
@@ -111,6 +159,24 @@ def require_warehouse(target: Path | LakeTarget) -> None:
             fail(f"no warehouse at {target} yet: its first run ({lock_holder(target)}) is still writing it; "
                  "it appears when that run ends.")
         fail(f"no warehouse at {target}: run `jixiao ingest PATH...` first, or pass --db / set JIXIAO_DB.")
+    require_duckdb_file(target)
+
+
+DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file (after an 8-byte checksum)
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def require_duckdb_file(target: Path) -> None:
+    """Fail in one line unless `target` starts like a DuckDB database. Checked before DuckDB opens it:
+    given a SQLite file, DuckDB would download and load its sqlite extension from the network."""
+    try:
+        with target.open("rb") as handle:
+            head = handle.read(16)
+    except OSError as exc:
+        fail(f"cannot read the warehouse {target}: {exc.strerror or exc}")
+    if head[8:12] != DUCKDB_MAGIC:
+        what = " (it is a SQLite database)" if head.startswith(SQLITE_MAGIC) else ""
+        fail(f"cannot open the warehouse {target}: not a valid DuckDB database file{what}")
 
 
 @contextlib.contextmanager
@@ -121,7 +187,7 @@ def open_warehouse(db: str | None, *, confined: bool = False) -> Iterator[duckdb
     from warehouse.db import WarehouseError
     from warehouse.reader import confine, reading
 
-    target = resolve_target(db)
+    target = resolve_target(db, writing=False)
     require_warehouse(target)
     try:
         conn = reading(target)
@@ -163,11 +229,12 @@ def run_query(conn: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any
 
 
 def render_table(columns: list[str], rows: list[Any], title: str | None = None) -> Table:
-    table = Table(title=title, title_justify="left")
+    """A rich table of data: title, headers (a query names them) and cells are plain text (`shown`)."""
+    table = Table(title=shown(title) if title is not None else None, title_justify="left")
     for index, column in enumerate(columns):
         values = [row[index] for row in rows if row[index] is not None]
         numeric = bool(values) and all(_is_number(value) for value in values)
-        table.add_column(column, overflow="fold", justify="right" if numeric else "left")
+        table.add_column(shown(column), overflow="fold", justify="right" if numeric else "left")
     for row in rows:
         table.add_row(*(_cell(value) for value in row))
     return table
@@ -177,9 +244,10 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any) -> Text:
     if value is None:
-        return "[dim]NULL[/dim]"
+        return Text("NULL", style="dim")
     if isinstance(value, float):
-        return f"{value:,.15g}"  # thousands separators; all of a double's digits, no float noise
-    return str(value).replace("[", r"\[")  # cell text is data, not rich markup
+        return Text(f"{value:,.15g}")  # thousands separators; all of a double's digits, no float noise
+    # A Text, not a str: a str cell is parsed as markup, and escaping "[" alone lets "\[red]" through.
+    return shown(value)

@@ -4,22 +4,35 @@ Pure functions from (columns, rows) to text. Values are written exactly, never p
 ints plain, Decimal in plain positional notation (`1617600.00`), floats in their shortest
 round-trip form (`repr`), dates and timestamps in ISO 8601, no thousands separators.
 NULL is an empty field in CSV and markdown and `null` in JSON. Lists and structs are JSON
-structures in JSON output and JSON text in a CSV or markdown cell. CSV cells are never altered
-(no formula-injection quoting): this is a data interface, not a spreadsheet export.
+structures in JSON output and JSON text in a CSV or markdown cell.
+
+Report text is hostile input (a unit name can be `=HYPERLINK(...)`, `<script>` or an ESC sequence):
+- CSV into a pipe is the data interface and stays exact; CSV written straight into a file
+  (`jixiao sql ... > out.csv`, the file a person opens in a spreadsheet) has each text cell that
+  would start a formula (= + - @ tab CR LF) prefixed with `'` (`tasks.safe_text.for_spreadsheet`).
+  Numbers, dates and NULL are never altered: only text values are.
+- markdown is read rendered: `<`, `>` and `&` are written as entities (shown as themselves, never
+  as HTML), control characters as U+FFFD.
+- JSON escapes control characters itself and is never rendered: exact.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
 import json
 import math
+import os
+import stat
 import sys
 from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TextIO
+
+from tasks.safe_text import for_spreadsheet, for_terminal
 
 
 class OutputFormat(StrEnum):
@@ -44,9 +57,25 @@ def default_format(terminal: bool) -> OutputFormat:
     return OutputFormat.table if terminal else OutputFormat.csv
 
 
-def render(output_format: OutputFormat, columns: Sequence[str], rows: Rows) -> str:
-    """The whole result in a machine format (not `table`: that one is rich's, see jixiao.console)."""
-    renderers = {OutputFormat.csv: to_csv, OutputFormat.json: to_json, OutputFormat.markdown: to_markdown}
+def writes_to_file(stream: TextIO | None = None) -> bool:
+    """Whether `stream` (default: stdout) is a regular file (`> out.csv`), not a pipe, terminal or device."""
+    stream = sys.stdout if stream is None else stream
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (AttributeError, OSError, ValueError):  # no file descriptor (a test runner's buffer)
+        return False
+
+
+def render(output_format: OutputFormat, columns: Sequence[str], rows: Rows, *,
+           spreadsheet_safe: bool | None = None) -> str:
+    """The whole result in a machine format (not `table`: that one is rich's, see jixiao.console).
+
+    `spreadsheet_safe` (CSV only): neutralize text cells that would start a formula; None decides
+    by where stdout goes: into a regular file yes, into a pipe no (see the module docstring)."""
+    if output_format is OutputFormat.csv:
+        return to_csv(columns, rows, spreadsheet_safe=writes_to_file() if spreadsheet_safe is None
+                      else spreadsheet_safe)
+    renderers = {OutputFormat.json: to_json, OutputFormat.markdown: to_markdown}
     if output_format not in renderers:
         raise ValueError(f"no plain-text renderer for {output_format!r}")
     return renderers[output_format](columns, rows)
@@ -97,12 +126,20 @@ def json_value(value: Any) -> str:
 # --- whole results -----------------------------------------------------------------------------------
 
 
-def to_csv(columns: Sequence[str], rows: Rows) -> str:
-    """RFC 4180 CSV: a header row, CRLF line ends, fields quoted only when they need it."""
+def to_csv(columns: Sequence[str], rows: Rows, *, spreadsheet_safe: bool = False) -> str:
+    """RFC 4180 CSV: a header row, CRLF line ends, fields quoted only when they need it.
+
+    `spreadsheet_safe`: text values (and headers) that a spreadsheet would run as a formula get a
+    leading `'`; values that are not text (numbers, dates, NULL) are written exactly all the same."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    writer.writerows([plain_text(value) for value in row] for row in rows)
+    if spreadsheet_safe:
+        writer.writerow([for_spreadsheet(str(column)) for column in columns])
+        writer.writerows([for_spreadsheet(value) if isinstance(value, str) else plain_text(value) for value in row]
+                         for row in rows)
+    else:
+        writer.writerow(columns)
+        writer.writerows([plain_text(value) for value in row] for row in rows)
     return buffer.getvalue()
 
 
@@ -128,7 +165,9 @@ def _markdown_row(cells: Any) -> str:
 
 
 def _markdown_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
+    # Entities for <, > and &: a renderer shows them as the characters, never as HTML (<script>).
+    text = html.escape(text, quote=False).replace("|", "\\|")
+    return for_terminal(text.replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>"))
 
 
 def _alignment(index: int, rows: Rows) -> str:

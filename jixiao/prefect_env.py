@@ -4,6 +4,10 @@ The same defaults the Makefile exports, so `jixiao ingest` outside make behaves 
 state lives in the user's home (not the project tree), the CLI's own logs stay quiet, and nothing is
 phoned home: `DO_NOT_TRACK` is the Prefect client's telemetry switch, the others the server's and GX's.
 Prefect reads them at import time, so `apply()` runs first thing.
+
+Runs that nobody watches in a terminal (served by `jixiao serve`, or run by a worker) are the
+exception to "quiet": their INFO lines are what the Prefect UI shows of them, so `apply_for_runs()`
+raises the run loggers (only those: not Prefect's client or server chatter) back to INFO.
 """
 
 from __future__ import annotations
@@ -22,6 +26,13 @@ NO_PHONE_HOME: dict[str, str] = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "GX_ANALYTICS_ENABLED": "False",
 }
+# Prefect's logging.yml gives the loggers `prefect.flow_runs` and `prefect.task_runs` the handler that
+# sends records to the API, at level NOTSET (so PREFECT_LOGGING_LEVEL decides); these variables
+# override just those two levels (Prefect reads PREFECT_LOGGING_<path>_<key> over logging.yml).
+RUN_LOGS_AT_INFO: dict[str, str] = {
+    "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL": "INFO",
+    "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "INFO",
+}
 
 
 def apply(environ: dict[str, str] | os._Environ[str] = os.environ) -> None:
@@ -30,3 +41,17 @@ def apply(environ: dict[str, str] | os._Environ[str] = os.environ) -> None:
         environ.setdefault(name, value)
     # Prefect's SQLite state cannot be created in a missing folder (its API then fails to start).
     Path(environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
+
+
+def apply_for_runs(environ: dict[str, str] | os._Environ[str] = os.environ) -> None:
+    """`apply()`, plus flow and task run logs at INFO (unless set): for a process whose runs are
+    watched in the Prefect UI (`jixiao serve`); the runs it starts inherit the environment.
+    Before Prefect is imported: its logging is configured then."""
+    apply(environ)
+    for name, value in RUN_LOGS_AT_INFO.items():
+        environ.setdefault(name, value)
+
+
+def run_environment() -> dict[str, str]:
+    """What a deployment's runs get in their environment wherever they start (a worker's job env)."""
+    return {**NO_PHONE_HOME, **RUN_LOGS_AT_INFO}

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     parser_memory_bytes: int = Field(default=2 * 1024**3, ge=64 * 1024**2,
                                      description="address-space limit of the parser process")
     max_unzipped_bytes: int = Field(default=200 * 1024**2, ge=1, description="decompressed size limit of a .docx")
+    # The longest real report is ~15k characters; a 20 MB line of figures would take minutes to extract.
+    max_text_chars: int = Field(default=1_000_000, ge=1, description="longer texts are rejected unread")
+    # The scheduled yearly ingestion (flows/yearly.py): a worker runs flows in a folder of its own,
+    # so the paths come from the environment of whatever runs them, never from a relative default.
+    inbox: Path = Field(default=PROJECT_ROOT / "inbox", description="inbox folder of the yearly ingestion")
+    roster: Path | None = Field(default=None, description="units CSV of the yearly ingestion's audit")
 
     @classmethod
     def for_run(cls, db: str | None = None, **overrides: Any) -> Settings:

@@ -14,8 +14,10 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from tasks.models import money_figures
+from tasks.safe_text import for_terminal
 
 # Pasted by an analyst after a run: one line per report, its headline figures and validation result.
 EXAMPLE_QUERY = (
@@ -57,10 +59,15 @@ def example_command(db: str | Path | None = None, default_db: str | Path | None 
     return shlex.join(parts)
 
 
+def _shown(value: Any) -> Text:
+    # File names, rejection reasons and the warehouse path are data: never markup, no control characters.
+    return Text(for_terminal(str(value)))
+
+
 def render_summary(summary: dict[str, Any], console: Console, default_db: str | Path | None = None) -> None:
     """Print the run's counts, rejections, findings and an example query."""
-    console.print(f"[bold]Ingest run[/bold] {summary['run_id']}: {summary['status']}  ->  {summary['db']}",
-                  highlight=False)
+    console.print(Text.assemble(("Ingest run", "bold"), " ", _shown(f"{summary['run_id']}: {summary['status']}  ->  "
+                                                                     f"{summary['db']}")), highlight=False)
     console.print("  ".join(f"{label}: [bold]{summary[key]}[/bold]" for key, label in _COUNTS), highlight=False)
 
     if summary["rejections"]:
@@ -68,7 +75,7 @@ def render_summary(summary: dict[str, Any], console: Console, default_db: str | 
         rejected.add_column("file", overflow="fold")
         rejected.add_column("reason", overflow="fold")
         for item in summary["rejections"]:
-            rejected.add_row(item["path"], item["reason"])
+            rejected.add_row(_shown(item["path"]), _shown(item["reason"]))
         console.print(rejected)
 
     if summary["findings"]:
@@ -78,7 +85,7 @@ def render_summary(summary: dict[str, Any], console: Console, default_db: str | 
         findings.add_column("count", justify="right")
         for item in summary["findings"]:
             style = "red" if item["severity"] == "error" else "yellow"
-            findings.add_row(item["rule"], f"[{style}]{item['severity']}[/{style}]", str(item["count"]))
+            findings.add_row(_shown(item["rule"]), Text(for_terminal(item["severity"]), style=style), str(item["count"]))
         console.print(findings)
     else:
         console.print("Findings: none.")
@@ -91,4 +98,4 @@ def render_summary(summary: dict[str, Any], console: Console, default_db: str | 
         console.print(money_line(money["classified"], money["unclassified"]).capitalize(), highlight=False)
     console.print("Try:", style="bold")
     # soft_wrap: the command stays on one line however narrow the terminal, so it pastes whole.
-    console.print(example_command(summary["db"], default_db), soft_wrap=True, markup=False, highlight=False)
+    console.print(_shown(example_command(summary["db"], default_db)), soft_wrap=True, highlight=False)

@@ -16,6 +16,7 @@ from tasks.archive import archive_bytes, archive_file
 from tasks.load import PreparedBatch, prepare_batch
 from tasks.models import Processed
 from tasks.pipeline import FactFrames, process_batch_with_frames, rejected, unread
+from tasks.safe_text import storable
 
 READ_RETRIES = 2
 _HASH_CHUNK = 1 << 20
@@ -50,8 +51,8 @@ def _read_and_process(paths: list[str], archive_dir: Path, max_file_bytes: int,
         outcome = _read_one(path, archive_dir, max_file_bytes, raise_transient_io)
         if isinstance(outcome, Processed):
             slots.append(outcome)
-        else:
-            readable.append((len(slots), path, outcome))
+        else:  # the bytes are read by the OS name; from here on the file is named by a storable one
+            readable.append((len(slots), storable(path), outcome))
             slots.append(None)
     # The archive is made durable once per batch, before the batch's facts can be committed.
     os.sync()
@@ -64,19 +65,20 @@ def _read_and_process(paths: list[str], archive_dir: Path, max_file_bytes: int,
 
 def _read_one(path: str, archive_dir: Path, max_file_bytes: int, raise_transient_io: bool) -> Processed | bytes:
     """The file's bytes (archived), or a rejection when it cannot be read or is too large."""
+    shown = storable(path)  # a name with non-UTF-8 bytes: stored with them as \xNN escapes
     try:
         data, sha256, size = _read_limited(Path(path), max_file_bytes)
     except PERMANENT_IO_ERRORS as exc:
-        return unread(path, f"cannot read the file: {exc.strerror or exc}")
+        return unread(shown, f"cannot read the file: {exc.strerror or exc}")
     except OSError as exc:
         if raise_transient_io:
             raise
-        return unread(path, f"reading failed after {READ_RETRIES} retries: {exc}")
+        return unread(shown, f"reading failed after {READ_RETRIES} retries: {exc}")
     if data is None:
         # Too large to process, but its bytes are kept like every input's: streamed into the archive.
         sha256, size, _ = archive_file(archive_dir, Path(path))
         return rejected(
-            path, b"", f"file is {size:,} bytes, over the limit of {max_file_bytes:,} (JIXIAO_MAX_FILE_BYTES)",
+            shown, b"", f"file is {size:,} bytes, over the limit of {max_file_bytes:,} (JIXIAO_MAX_FILE_BYTES)",
             sha256=sha256, size=size,
         )
     # before processing: the raw bytes are kept whatever happens (synced once per batch, see above)

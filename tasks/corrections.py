@@ -1,7 +1,8 @@
 """Reviewed corrections of extracted amounts: loaded from a CSV, applied as an overlay.
 
-A correction names a report (file name, path or sha256 prefix), an amount concept and basis, and
-the value in yuan the figure really is, with the reason and the author. It never edits `amounts`:
+A correction names a report (file name, path or sha256 prefix), an amount concept and basis (by
+name or by the Chinese label the `concepts` and `bases` tables give them: 其他收入, 决算数), and the
+value in yuan the figure really is, with the reason and the author. It never edits `amounts`:
 the view `v_amounts_effective` shows extracted, corrected and effective values side by side, and
 revalidation (`flows.revalidate`) reads the effective ones through `effective_frames`.
 
@@ -14,10 +15,12 @@ loading the same file twice adds nothing.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import hashlib
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +29,6 @@ import duckdb
 import pandas as pd
 
 from tasks.frames import facts_to_frames
-from tasks.models import BASES
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("document", "concept", "basis", "corrected_value_yuan", "reason", "author")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("fact_id",)  # to pick one of several items of the same concept
@@ -82,6 +84,50 @@ def match_documents(conn: duckdb.DuckDBPyConnection, reference: str) -> list[Doc
         {"ref": reference, "is_hex": bool(SHA_PREFIX.fullmatch(reference.lower()))},
     ).fetchall()
     return [DocumentMatch(*row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """The names a corrections file may give one column (concept or basis): each English name and
+    its Chinese label, as the warehouse's dimension table holds them (labels are data, not code)."""
+
+    what: str  # the column: "concept" / "basis"
+    kind: str  # what its values are, for messages: "an amount concept" / "a basis"
+    labels: dict[str, str]  # name -> zh_label
+    source: str  # where a reader finds the list
+
+    def resolve(self, given: str) -> str | None:
+        """The name `given` stands for (itself, or the name of that label), or None."""
+        if given in self.labels:
+            return given
+        wanted = _comparable(given)
+        for name, label in self.labels.items():
+            if wanted in (_comparable(name), _comparable(label)):
+                return name
+        return None
+
+    def unknown(self, given: str) -> str:
+        """Why `given` is refused, with the closest names or labels when some are close."""
+        spelled = {_comparable(name): f"{name} ({label})" for name, label in self.labels.items()}
+        spelled |= {_comparable(label): f"{label} ({name})" for name, label in self.labels.items()}
+        near = difflib.get_close_matches(_comparable(given), list(spelled), n=3, cutoff=0.5)
+        hint = f"did you mean {' or '.join(spelled[key] for key in near)}?" if near else f"see {self.source}"
+        return f"{self.what} {given!r} is neither the name nor the Chinese label of {self.kind}; {hint}"
+
+
+def _comparable(text: str) -> str:
+    # full-width and half-width forms (（）/ ()), case and spaces do not make another label
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def vocabularies(conn: duckdb.DuckDBPyConnection) -> tuple[Vocabulary, Vocabulary]:
+    """The amount concepts and the bases, from the warehouse's `concepts` and `bases` tables."""
+    concepts = dict(conn.execute("SELECT concept, zh_label FROM concepts WHERE kind = 'amount'"
+                                 " ORDER BY concept").fetchall())
+    bases = dict(conn.execute("SELECT basis, zh_label FROM bases ORDER BY basis").fetchall())
+    return (Vocabulary("concept", "an amount concept", concepts, "expectations/concepts.csv (or the concepts table)"),
+            Vocabulary("basis", "a basis", bases,
+                       "the bases table: " + ", ".join(f"{b} {z}" for b, z in bases.items())))
 
 
 def read_corrections_csv(path: Path) -> pd.DataFrame:
@@ -140,12 +186,13 @@ def load_corrections(conn: duckdb.DuckDBPyConnection, path: Path) -> LoadResult:
 def _checked_rows(conn: duckdb.DuckDBPyConnection, frame: pd.DataFrame, source: str) -> tuple[list[dict], list[str]]:
     """The rows ready to insert, and every problem found (with the file's row numbers: header = 1)."""
     amount_concepts = dict(conn.execute("SELECT concept, multiple FROM concepts WHERE kind = 'amount'").fetchall())
+    concepts, bases = vocabularies(conn)
     problems: list[str] = []
     rows: dict[tuple[str, str, str, str], tuple[int, dict]] = {}
     for line, record in zip(range(2, len(frame) + 2), frame.to_dict("records"), strict=True):
         where = f"row {line}"
         values = {key: str(record.get(key, "")).strip() for key in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)}
-        row_problems = _field_problems(values, amount_concepts)
+        row_problems = _field_problems(values, concepts, bases)
         matches = match_documents(conn, values["document"]) if values["document"] else []
         if values["document"] and not matches:
             row_problems.append(f"no loaded report {values['document']!r} (give its file name or a sha256 prefix)")
@@ -170,12 +217,17 @@ def _checked_rows(conn: duckdb.DuckDBPyConnection, frame: pd.DataFrame, source: 
     return [row for _, row in rows.values()], problems
 
 
-def _field_problems(values: dict[str, str], amount_concepts: dict[str, bool]) -> list[str]:
+def _field_problems(values: dict[str, str], concepts: Vocabulary, bases: Vocabulary) -> list[str]:
+    """What is wrong with the row's fields; a concept or basis given by its label is replaced by its
+    name in `values` (what is stored, hashed and matched against the facts)."""
     problems = [f"{column} is empty" for column in REQUIRED_COLUMNS if not values[column]]
-    if values["concept"] and values["concept"] not in amount_concepts:
-        problems.append(f"concept {values['concept']!r} is not an amount concept of expectations/concepts.csv")
-    if values["basis"] and values["basis"] not in BASES:
-        problems.append(f"basis {values['basis']!r} is not one of {', '.join(BASES)}")
+    for column, vocabulary in (("concept", concepts), ("basis", bases)):
+        if values[column]:
+            name = vocabulary.resolve(values[column])
+            if name is None:
+                problems.append(vocabulary.unknown(values[column]))
+            else:
+                values[column] = name
     if values["corrected_value_yuan"] and _parse_yuan(values["corrected_value_yuan"]) is None:
         problems.append(f"corrected_value_yuan {values['corrected_value_yuan']!r} is not a non-negative number of yuan")
     return problems

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import duckdb
 from rich.markup import escape
 
+from tasks.safe_text import for_terminal
+
 SENTENCE_ENDS = "。！？；!?;\n"
 MAX_SENTENCE_CHARS = 240  # a table row or a run-on paragraph: cut around the figure instead
 FIGURE_STYLE = "bold black on yellow"
@@ -83,7 +85,11 @@ def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def highlighted_sentences(text: str, facts: list[InvolvedFact]) -> list[str]:
-    """The sentences holding `facts`, in text order, each once, with every involved figure marked."""
+    """The sentences holding `facts`, in text order, each once, with every involved figure marked.
+
+    The report's own text is data: escaped for rich, control characters (ESC sequences) made inert;
+    one character for one, so the spans still point into it."""
+    text = for_terminal(text)
     spans = sorted({fact.span: fact for fact in facts}.items())
     sentences: dict[tuple[int, int], None] = {}
     for (start, end), _ in spans:
@@ -158,5 +164,6 @@ def explain_report(conn: duckdb.DuckDBPyConnection, sha256: str) -> ReportExplan
 
 
 def _marked_sentence(text: str, start: int, end: int) -> str:
+    """Plain text (never markup), control characters made inert: it is shown on a terminal."""
     left, right = sentence_bounds(text, start, end)
-    return f"{text[left:start]}【{text[start:end]}】{text[end:right]}".strip()
+    return for_terminal(f"{text[left:start]}【{text[start:end]}】{text[end:right]}".strip())

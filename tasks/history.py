@@ -205,8 +205,36 @@ def resolve_run(conn: duckdb.DuckDBPyConnection, reference: str) -> str:
     return matches[0]
 
 
+# The reports a diff of two runs is about: those validated by the runs after the earlier one up to
+# the later one (by start time), or by the run itself when both name one run. A report no run in
+# between touched has the same findings on both sides: counting them "persisting" made a diff say 21
+# where the run it follows had 18 (the persisting findings of the reports it revalidated).
+_DIFF_SCOPE_SQL = """
+    bounds AS (
+        SELECT min(started_at) AS earlier, max(started_at) AS later, count(DISTINCT run_id) AS n_runs
+        FROM runs WHERE run_id IN ($a, $b)
+    ),
+    scope AS (
+        SELECT DISTINCT rr.doc_sha256
+        FROM run_reports AS rr JOIN runs AS o ON o.run_id = rr.run_id, bounds AS bo
+        WHERE CASE WHEN bo.n_runs = 1 THEN rr.run_id = $a
+                   ELSE o.started_at > bo.earlier AND o.started_at <= bo.later END
+    )
+"""
+
+
+def diff_reports(conn: duckdb.DuckDBPyConnection, run_a: str, run_b: str) -> int:
+    """How many reports `findings_diff(run_a, run_b)` is about (see _DIFF_SCOPE_SQL)."""
+    run_a, run_b = resolve_run(conn, run_a), resolve_run(conn, run_b)
+    [(count,)] = conn.execute(f"WITH {_DIFF_SCOPE_SQL} SELECT count(*) FROM scope",
+                              {"a": run_a, "b": run_b}).fetchall()
+    return int(count)
+
+
 def findings_diff(conn: duckdb.DuckDBPyConnection, run_a: str, run_b: str) -> pd.DataFrame:
-    """The findings standing after run A against those standing after run B.
+    """The findings standing after run A against those standing after run B, for the reports the
+    runs between them validated (the runs after the earlier of the two, up to the later one; a run
+    against itself: its own reports). So the diff a revalidate run prints counts what the run counts.
 
     A report's findings "after run X" are those of the last run up to X (by start time) that
     validated it. Rows: change (raised: only after B; cleared: only after A; persisting: both),
@@ -214,13 +242,14 @@ def findings_diff(conn: duckdb.DuckDBPyConnection, run_a: str, run_b: str) -> pd
     """
     run_a, run_b = resolve_run(conn, run_a), resolve_run(conn, run_b)
     return conn.execute(
-        """
-        WITH ordered AS (SELECT run_id, started_at FROM runs),
+        f"""
+        WITH {_DIFF_SCOPE_SQL},
+        ordered AS (SELECT run_id, started_at FROM runs),
         standing AS (
-            -- per cut-off run and report: the last run up to the cut-off that validated the report
+            -- per cut-off run and report in scope: the last run up to the cut-off that validated it
             SELECT cut.run_id AS cutoff, rr.doc_sha256, arg_max(rr.run_id, o.started_at) AS last_run
             FROM (SELECT run_id, started_at FROM ordered WHERE run_id IN ($a, $b)) AS cut
-            JOIN run_reports AS rr ON TRUE
+            JOIN run_reports AS rr ON rr.doc_sha256 IN (SELECT doc_sha256 FROM scope)
             JOIN ordered AS o ON o.run_id = rr.run_id AND o.started_at <= cut.started_at
             GROUP BY ALL
         ),

@@ -72,9 +72,9 @@ def read_document(path: str, data: bytes, limits: ReadLimits | None = None) -> D
     kind = sniff_format(data)
     if kind.startswith("other: "):
         raise ReadError(f"unsupported format: {kind.removeprefix('other: ')} (not a report)")
-    if kind == TEXT:
-        return _read_text(path, data)
     limits = limits or ReadLimits.from_settings()
+    if kind == TEXT:
+        return _read_text(path, data, limits.max_text_chars)
     encoding: str | None = None
     if kind == LEGACY_OFFICE and soffice_path() is None:
         raise ReadError(NEEDS_LIBREOFFICE)
@@ -92,19 +92,28 @@ def read_document(path: str, data: bytes, limits: ReadLimits | None = None) -> D
         convert = to_simplified()
         warnings.append(TRADITIONAL_WARNING)
     text, regions = assemble(parsed.blocks, convert)
+    _check_length(text, limits.max_text_chars)
     if not text.strip():
         raise ReadError(f"no text: the {kind} document holds no paragraphs or tables with text")
     return Document(sha256=hashlib.sha256(data).hexdigest(), path=path, format=kind, size=len(data),
                     encoding=encoding, text=text, regions=regions, warnings=warnings)
 
 
-def _read_text(path: str, data: bytes) -> Document:
+def _check_length(text: str, max_chars: int) -> None:
+    if len(text) > max_chars:
+        raise ReadError(f"text of {len(text):,} characters, over the limit of {max_chars:,} for one report "
+                        "(JIXIAO_MAX_TEXT_CHARS; the longest real reports have tens of thousands): not extracted")
+
+
+def _read_text(path: str, data: bytes, max_chars: int) -> Document:
     encoding, decoded = decode_text(data)
+    _check_length(decoded, max_chars)  # before the normalizing passes, which cost time on a huge text too
     warnings = []
     if looks_traditional(decoded):
         decoded = to_simplified()(decoded)
         warnings.append(TRADITIONAL_WARNING)
     text = canonical_text(decoded)
+    _check_length(text, max_chars)  # NFKC can expand a character into many
     if not text.strip():
         raise ReadError("no text: the file holds only whitespace")
     if _unprintable_share(text) > 1 - _MIN_READABLE_SHARE:

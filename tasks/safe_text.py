@@ -26,3 +26,14 @@ def for_spreadsheet(value: Any) -> Any:
 def for_terminal(text: str) -> str:
     """Text with control characters (ESC sequences, backspace, carriage return...) shown as U+FFFD."""
     return _CONTROL.sub("\ufffd", text)
+
+
+def storable(text: str) -> str:
+    """Text any UTF-8 sink (DuckDB, Arrow, JSON) accepts. A file name with bytes that are not UTF-8
+    comes from the OS as lone surrogates (os.fsdecode's surrogateescape), which every encoder
+    refuses; those bytes become visible `\\xNN` escapes, so the stored name still says which file it was."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text

@@ -90,8 +90,31 @@ def report(unit: Unit, year: int, *, budget_wan: float | None = None, spent_wan:
     return TEMPLATE.format(
         unit=unit.name, year=year, staff=unit.staff, work=work if work is not None else "\n".join(unit.work),
         budget=f"{budget:.2f}", spent=f"{spent:.2f}", rate=rate, score=f"{score:g}",
-        date=date or f"{year + 1}年3月{10 + UNITS.index(unit)}日",
+        date=date or f"{year + 1}年3月{10 + (UNITS.index(unit) if unit in UNITS else 0)}日",
     )
+
+
+# Counties and departments whose combinations name the units of `many_units` (the extractor reads them).
+COUNTIES = (("攸县", "湖南省"), ("宝兴县", "四川省"), ("秦安县", "甘肃省"), ("歙县", "安徽省"),
+            ("松阳县", "浙江省"), ("秭归县", "湖北省"), ("涞源县", "河北省"), ("平遥县", "山西省"))
+DEPARTMENTS = ("财政局", "民政局", "水利局", "交通运输局", "农业农村局", "自然资源局")
+
+
+def many_units(n: int) -> tuple[Unit, ...]:
+    """`n` (at most 48) units, county by department, each with work paragraphs of its own."""
+    pairs = [(county, province, department) for department in DEPARTMENTS for county, province in COUNTIES]
+    if n > len(pairs):
+        raise ValueError(f"many_units: at most {len(pairs)} units")
+    return tuple(
+        Unit(f"{county}{department}", f"u{i:02d}", province, 100.0 + 7 * i, 10 + i % 9, (
+            f"{county}{department}第{i + 1}号工作事项：完成年度重点任务{i + 3}项，服务群众{120 + 13 * i}人次，办结事项{40 + i}件。",
+            f"编号{i * 7919 % 1000:03d}的专项工作按期推进，开展检查{5 + i}次，整改问题{2 + i % 5}个，资金{30 + i}万元全部到位。"))
+        for i, (county, province, department) in enumerate(pairs[:n]))
+
+
+def without_expenditure(text: str) -> str:
+    """The report with its expenditure sentence (budget, total spent, rate) removed: no final total."""
+    return "\n".join(line for line in text.split("\n") if "全年总支出" not in line)
 
 
 def clean_corpus() -> dict[str, str]:

@@ -11,6 +11,7 @@ import io
 import shutil
 import subprocess
 import tempfile
+import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -141,4 +142,32 @@ def scanned_pdf() -> bytes:
     for row in range(40):
         page.rect(72, 72 + row * 15, 400, 10, fill=1)
     page.save()
+    return out.getvalue()
+
+
+# Hostile documents (tests/test_hostile.py, tests/test_fuzz_files.py)
+BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+                  + b"".join(b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10)
+                             for n in range(1, 10))
+                  + b']><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                  b"<w:body><w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body></w:document>")
+
+
+def zip_bomb(inflated_mib: int) -> bytes:
+    """A .docx-looking zip whose document.xml inflates to `inflated_mib` MiB of zeros (~1000:1)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("word/document.xml", "w", force_zip64=True) as member:
+            zeros = bytes(1 << 20)
+            for _ in range(inflated_mib):
+                member.write(zeros)
+    return out.getvalue()
+
+
+def replace_member(docx: bytes, name: str, data: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            target.writestr(member.filename, data if member.filename == name else source.read(member))
     return out.getvalue()

@@ -6,9 +6,12 @@ Each test drives the real CLI in subprocesses, as a scheduler, an engineer and a
 from __future__ import annotations
 
 import os
+import random
+import re
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -18,6 +21,7 @@ import pytest
 
 from bench.corpus import write_corpus
 from warehouse.integrity import key_violations
+from warehouse.writer import lock_path, work_path
 
 pytestmark = pytest.mark.prefect
 
@@ -181,3 +185,83 @@ def test_a_crash_leaves_the_published_warehouse_and_the_next_run_completes(tmp_p
     _finish(_ingest([corpus], db, env))
     documents, _, violations = _counts(db)
     assert documents == len(files) and violations == {}
+
+
+# --- kill -9 at several moments (issue 16) ----------------------------------------------------------------
+
+KILL_POINTS = ("lock_taken", "reading", "first_commit", "last_batch")
+
+
+def _kill_at(process: subprocess.Popen[str], db: Path, point: str, rng: random.Random) -> str:
+    """SIGKILL `process` at `point` of its run; return its stderr so far.
+
+    lock_taken: the run lock names its holder (the copy is being made); reading: the copy exists and
+    batches are being read and extracted (a random 0.2-1.5 s in); first_commit: the first batch was
+    committed to the copy, the others in flight; last_batch: the last batch is committed, the run is
+    recording itself and publishing (it may just finish first: then the published state is complete)."""
+    lines: list[str] = []
+    seen = threading.Event()
+    patterns = {"first_commit": re.compile(r"^batch 1/\d+:"), "last_batch": re.compile(r"^batch (\d+)/\1:")}
+
+    def follow() -> None:  # the plain progress lines on stderr (not a terminal)
+        assert process.stderr is not None
+        for line in process.stderr:
+            lines.append(line)
+            if point in patterns and patterns[point].match(line):
+                seen.set()
+
+    threading.Thread(target=follow, daemon=True).start()
+    deadline = time.monotonic() + 180
+    if point == "lock_taken":
+        while time.monotonic() < deadline and not (lock_path(db).exists() and lock_path(db).read_text().strip()):
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0, 0.2))
+    elif point == "reading":
+        while time.monotonic() < deadline and not work_path(db).exists():
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.2, 1.5))
+    else:
+        assert seen.wait(timeout=180), "".join(lines)[-3000:]
+    helpers = psutil.Process(process.pid).children(recursive=True)
+    process.kill()  # SIGKILL: no cleanup of any kind
+    process.wait(timeout=30)
+    _, alive = psutil.wait_procs(helpers, timeout=20)
+    assert not alive, f"processes outlived the run killed at {point}: {alive}"
+    return "".join(lines)
+
+
+def test_a_kill_at_any_moment_leaves_a_consistent_warehouse_and_the_rerun_completes(
+        tmp_path: Path, corpus: Path) -> None:
+    db = tmp_path / "wh.duckdb"
+    env = {**_env(), "JIXIAO_BATCH_SIZE": "20", "PREFECT_LOGGING_LEVEL": "WARNING"}  # several batches a run
+    files = sorted(corpus.rglob("*.txt"))
+    _finish(_ingest(files[:10], db, env))
+    rng = random.Random(16)
+    expected = 10
+    for round_number, point in enumerate(KILL_POINTS):
+        # each round brings new files (readable and rejected ones), so every moment has writing to do
+        inbox = tmp_path / f"round{round_number}"
+        inbox.mkdir()
+        for file in files[10 + 100 * round_number: 10 + 100 * (round_number + 1)]:
+            (inbox / file.name).write_bytes(file.read_bytes())
+        (inbox / "blank.txt").write_bytes(b" " * (round_number + 1))  # rejected: no text (bytes of its own)
+        (inbox / "binary.bin").write_bytes(bytes(range(256)) * 16 + str(round_number).encode())
+        entries = len(list(inbox.iterdir()))
+        before = _counts(db)
+        _kill_at(_ingest([inbox], db, env), db, point, rng)
+        documents, runs_done, violations = _counts(db)
+        assert violations == {}, point
+        # the published warehouse is the last finished run's; killed while publishing, possibly this run's, whole
+        finished = {before[:2], (expected + entries, before[1] + 1)} if point == "last_batch" else {before[:2]}
+        assert (documents, runs_done) in finished, (point, documents, runs_done, before)
+        _finish(_ingest([inbox], db, env))
+        expected += entries
+        documents, runs_done, violations = _counts(db)
+        assert documents == expected and violations == {}, (point, documents, expected)
+        with duckdb.connect(str(db), read_only=True) as conn:
+            [(rejected, loaded_once)] = conn.execute(
+                "SELECT count(*) FILTER (status = 'rejected'), count(*) = count(DISTINCT sha256) FROM documents").fetchall()
+            [(last_status, seen)] = conn.execute(
+                "SELECT status, files_seen FROM runs ORDER BY started_at DESC LIMIT 1").fetchall()
+        assert rejected == 2 * (round_number + 1) and loaded_once, point
+        assert last_status == "completed" and seen == entries, point

@@ -11,6 +11,10 @@ from typer.testing import CliRunner, Result
 from jixiao.cli import app
 from tests.test_history import CLEAN_REPORT, TYPO_REPORT, build_warehouse
 
+# A report stating 其他收入 (income.other), the label a reviewer reads in the form and writes back.
+OTHER_INCOME_REPORT = CLEAN_REPORT.replace(
+    "（一）部门财政资金收入：161.76万元。", "（一）部门收入161.76万元，其中财政拨款收入150.00万元，其他收入11.76万元。")
+
 HEADER = "document,concept,basis,corrected_value_yuan,reason,author\n"
 TYPO_FIX = "typo.txt,expenditure.project,final,\"617,600\",原文16.76万元为笔误,张工\n"
 
@@ -28,7 +32,8 @@ def rows(db: Path, sql: str) -> list[tuple]:
 def db(tmp_path: Path) -> Path:
     db = tmp_path / "jixiao.duckdb"
     build_warehouse(db, {"typo.txt": TYPO_REPORT, "clean.txt": CLEAN_REPORT, "a/same.txt": CLEAN_REPORT.replace("某县卫生健康局", "某县统计局"),
-                         "b/same.txt": CLEAN_REPORT.replace("某县卫生健康局", "某县民政局")})
+                         "b/same.txt": CLEAN_REPORT.replace("某县卫生健康局", "某县民政局"),
+                         "wenhua.txt": OTHER_INCOME_REPORT.replace("某县卫生健康局", "某县文化馆")})
     return db
 
 
@@ -91,3 +96,40 @@ def test_a_file_without_the_required_columns_is_refused(db: Path, tmp_path: Path
     result = run_cli("correct", str(csv_file), "--db", str(db))
     assert result.exit_code == 1
     assert "missing column(s) reason, author" in result.output
+
+
+def test_concepts_and_bases_may_be_named_by_their_chinese_labels(db: Path, tmp_path: Path) -> None:
+    # the labels the warehouse's own tables show (concepts.zh_label, bases.zh_label)
+    assert rows(db, "SELECT zh_label FROM concepts WHERE concept = 'income.other'") == [("其他收入",)]
+    assert rows(db, "SELECT zh_label FROM bases WHERE basis = 'final'") == [("决算数",)]
+    in_chinese = write_csv(tmp_path, "wenhua.txt,其他收入,决算数,117000,核对原件,李工\n",
+                           "typo.txt,项目支出,final,617600,笔误,张工\n")
+
+    result = run_cli("correct", str(in_chinese), "--db", str(db))
+
+    assert result.exit_code == 0, result.output
+    assert "2 new, 0 already loaded" in result.output
+    # stored by their names, so the same corrections written in English are the same rows
+    assert rows(db, "SELECT document_ref, concept, basis, corrected_value_yuan FROM corrections ORDER BY load_seq") == [
+        ("wenhua.txt", "income.other", "final", 117_000.0), ("typo.txt", "expenditure.project", "final", 617_600.0)]
+    in_english = write_csv(tmp_path, "wenhua.txt,income.other,final,117000,核对原件,李工\n",
+                           "typo.txt,expenditure.project,决算数,617600,笔误,张工\n")
+    again = run_cli("correct", str(in_english), "--db", str(db))
+    assert again.exit_code == 0, again.output
+    assert "0 new, 2 already loaded" in again.output
+
+
+def test_an_unknown_label_is_an_error_naming_the_near_matches(db: Path, tmp_path: Path) -> None:
+    csv_file = write_csv(tmp_path, "wenhua.txt,其它收入,决算数,117000,核对原件,李工\n",
+                         "wenhua.txt,income.othr,final,117000,核对原件,李工\n",
+                         "wenhua.txt,其他收入,决算,117000,核对原件,李工\n")
+
+    result = run_cli("correct", str(csv_file), "--db", str(db))
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and "nothing was loaded" in result.output
+    lines = result.output.splitlines()
+    assert any("row 2:" in line and "'其它收入'" in line and "其他收入 (income.other)" in line for line in lines)
+    assert any("row 3:" in line and "'income.othr'" in line and "income.other (其他收入)" in line for line in lines)
+    assert any("row 4:" in line and "'决算'" in line and "决算数 (final)" in line for line in lines)
+    assert rows(db, "SELECT count(*) FROM corrections") == [(0,)]

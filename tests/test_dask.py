@@ -3,6 +3,10 @@ as a single-process run: every table compared in full, except run ids and timest
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -11,6 +15,7 @@ import pytest
 from bench.corpus import write_corpus
 from flows.ingest import run_ingest
 
+JIXIAO = str(Path(sys.executable).with_name("jixiao"))
 # columns that name or time a run: they differ between any two runs by design
 RUN_COLUMNS = {"run_id", "first_run_id", "started_at", "finished_at", "loaded_at", "applied_at", "params", "summary"}
 
@@ -47,3 +52,26 @@ def test_dask_local_cluster_builds_the_same_warehouse_as_one_process(tmp_path: P
     for table, rows in single_tables.items():
         assert dask_tables[table] == rows, table
     assert len(single_tables["amounts"]) > 300
+
+
+@pytest.mark.prefect
+def test_a_dask_ingest_prints_no_distributed_info_lines(tmp_path: Path) -> None:
+    # The CLI in its own process, as a user runs it (its root log handler on stderr is what
+    # distributed's INFO records reached), against the session's Prefect test server.
+    from prefect.settings import PREFECT_API_URL
+
+    corpus = tmp_path / "corpus"
+    write_corpus(corpus, 12, years=[2023], seed=5)
+    env = {**os.environ, "COLUMNS": "200", "PREFECT_API_URL": str(PREFECT_API_URL.value())}
+    env.pop("DASK_LOGGING__DISTRIBUTED", None)
+
+    done = subprocess.run([JIXIAO, "ingest", str(corpus), "--db", str(tmp_path / "wh.duckdb"),
+                           "--task-runner", "dask", "--workers", "2", "--batch-size", "6"],
+                          env=env, capture_output=True, text=True, timeout=600)
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    with duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True) as conn:
+        assert conn.execute("SELECT count(*) FROM reports").fetchone() == (12,)
+    chatter = [line for line in done.stderr.splitlines() if re.search(r"\bINFO\b.*\bdistributed\.", line)]
+    assert chatter == [], "\n".join(chatter[:10])
+    assert "batch 2/2" in done.stderr  # the command's own progress lines still come through

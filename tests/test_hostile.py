@@ -4,11 +4,9 @@ count in = count out, every file's bytes are archived, and no reader hangs or ex
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import re
 import shutil
-import zipfile
 from pathlib import Path
 
 import duckdb
@@ -21,36 +19,19 @@ from tasks.archive import archived_path
 from tasks.extract import extract_text
 from tasks.formats.limits import ReadLimits
 from tasks.read import ReadError, canonical_text, read_document
-from tests.format_fixtures import encrypted_pdf, pdf_with_content, scanned_pdf, to_docx
+from tests.format_fixtures import (
+    BILLION_LAUGHS,
+    encrypted_pdf,
+    pdf_with_content,
+    replace_member,
+    scanned_pdf,
+    to_docx,
+    zip_bomb,
+)
 from tests.shared import seed_paths
 
 REPORT = ["某县妇女联合会", "2022年度部门整体支出绩效自评报告", "全年总收入320.61万元，其中财政拨款收入300.61万元。"]
-BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-                  + b"".join(b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10)
-                             for n in range(1, 10))
-                  + b']><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-                  b"<w:body><w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body></w:document>")
 SLOW_PDF_OPERATORS = 600_000  # line-drawing operators: pdfplumber needs far longer than the 2 s limit
-
-
-def _replace_member(docx: bytes, name: str, data: bytes) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(docx)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for member in source.infolist():
-            target.writestr(member.filename, data if member.filename == name else source.read(member))
-    return out.getvalue()
-
-
-def _zip_bomb(inflated_mib: int) -> bytes:
-    """A .docx-looking zip whose document.xml inflates to `inflated_mib` MiB of zeros (~1000:1)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        with archive.open("word/document.xml", "w", force_zip64=True) as member:
-            zeros = bytes(1 << 20)
-            for _ in range(inflated_mib):
-                member.write(zeros)
-    return out.getvalue()
 
 
 def _hostile_files(folder: Path) -> dict[str, str]:
@@ -61,8 +42,8 @@ def _hostile_files(folder: Path) -> dict[str, str]:
         "garbage.txt": (os.urandom(64 * 1024), "binary content|unknown text encoding"),
         "truncated.docx": (docx[: len(docx) // 2], "corrupt or truncated .docx"),
         "corrupt.docx": (docx[:200] + bytes(400) + docx[600:], "corrupt"),
-        "bomb.docx": (_zip_bomb(250), "zip bomb"),
-        "laughs.docx": (_replace_member(docx, "word/document.xml", BILLION_LAUGHS), "DTD"),
+        "bomb.docx": (zip_bomb(250), "zip bomb"),
+        "laughs.docx": (replace_member(docx, "word/document.xml", BILLION_LAUGHS), "DTD"),
         "encrypted.pdf": (encrypted_pdf("绩效自评报告"), "encrypted PDF"),
         "scanned.pdf": (scanned_pdf(), "no text layer: needs OCR"),
         "loop.pdf": (pdf_with_content(b"0 0 m 1 1 l S\n" * SLOW_PDF_OPERATORS), "parser timed out after 2 s"),

@@ -160,3 +160,31 @@ def test_revalidation_batches_are_large_by_default_and_any_size_gives_the_same_f
     monkeypatch.setenv("JIXIAO_REVALIDATE_BATCH_SIZE", "1")
     assert run_cli("revalidate", "--db", str(db)).exit_code == 0
     assert rows(db, "SELECT doc_sha256, rule, message FROM findings ORDER BY ALL") == before
+
+
+COUNTS = re.compile(r"(\d+) raised, (\d+) cleared, (\d+) persisting")
+DIFF_COMMAND = re.compile(r"jixiao findings --diff (\S+) (\S+)")
+
+
+@pytest.mark.prefect
+def test_the_run_and_its_diff_count_the_findings_of_the_reports_it_revalidated_only(
+        tmp_path: Path) -> None:
+    # baoxing.txt and typo.txt each carry a sum_mismatch; each run below revalidates one of them, so
+    # the other one's finding is no concern of that run, and neither its summary nor its diff counts it.
+    db = tmp_path / "jixiao.duckdb"
+    build_warehouse(db, CORPUS)
+    fix = tmp_path / "fix.csv"
+    fix.write_text("document,concept,basis,corrected_value_yuan,reason,author\n"
+                   "typo.txt,expenditure.project,final,617600,笔误,张工\n", encoding="utf-8")
+    assert run_cli("correct", str(fix), "--db", str(db)).exit_code == 0
+
+    for unit, expected in (("林业", ("0", "0", "1")), ("教育", ("0", "1", "0"))):
+        run = run_cli("revalidate", "--unit", unit, "--db", str(db))
+        assert run.exit_code == 0, run.output
+        assert "1 report(s) revalidated" in run.output
+        [run_counts] = COUNTS.findall(run.output)
+        [(run_a, run_b)] = DIFF_COMMAND.findall(run.output)  # the command the run prints, as a user pastes it
+        diff = run_cli("findings", "--diff", run_a, run_b, "--db", str(db))
+        assert diff.exit_code == 0, diff.output
+        assert COUNTS.findall(diff.output) == [run_counts] == [expected], (unit, run.output, diff.output)
+        assert "1 report" in diff.output

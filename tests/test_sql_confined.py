@@ -37,6 +37,17 @@ def test_the_warehouse_itself_is_queried(db: Path) -> None:
     "INSTALL httpfs",
     "LOAD '/tmp/anything.duckdb_extension'",
     "SET enable_external_access = true",
+    # issue 16, re-run: other ways to the machine's files and the locked settings, all refused
+    "SELECT * FROM read_blob('/etc/passwd')",
+    "SELECT * FROM sniff_csv('/etc/passwd')",
+    "SELECT * FROM read_json_auto('/etc/hostname')",
+    "COPY reports FROM '/etc/passwd'",
+    "IMPORT DATABASE '/etc'",
+    "RESET enable_external_access",
+    "SET lock_configuration = false",
+    "SET memory_limit = '100GB'",
+    "SET temp_directory = '/tmp'",
+    "ATTACH ':memory:' AS scratch",
 ])
 def test_files_of_the_machine_and_extensions_are_refused(db: Path, query: str) -> None:
     result = sql(db, query)
@@ -47,10 +58,11 @@ def test_files_of_the_machine_and_extensions_are_refused(db: Path, query: str) -
 
 def test_nothing_is_written_anywhere(db: Path, tmp_path: Path) -> None:
     copied, attached = tmp_path / "x.csv", tmp_path / "new.duckdb"
-    for query in (f"COPY (SELECT 42) TO '{copied}'", f"ATTACH '{attached}' AS other",
+    exported = tmp_path / "exported"
+    for query in (f"COPY (SELECT 42) TO '{copied}'", f"ATTACH '{attached}' AS other", f"EXPORT DATABASE '{exported}'",
                   "CREATE TABLE t AS SELECT 1", "DELETE FROM reports"):
         assert sql(db, query).exit_code == 1, query
-    assert not copied.exists() and not attached.exists()
+    assert not copied.exists() and not attached.exists() and not exported.exists()
     assert sql(db, "SELECT count(*) AS n FROM reports").stdout.splitlines() == ["n", "1"]
 
 

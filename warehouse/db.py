@@ -53,8 +53,12 @@ def connect(
     return conn
 
 
+# DuckDB would download an extension it meets a use for (a SQLite file as --db: sqlite_scanner): never
+OFFLINE: dict[str, bool] = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+
 def _open(path: Path | str, *, read_only: bool, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
-    config = {"memory_limit": memory_limit} if memory_limit else {}
+    config: dict[str, object] = {**OFFLINE, **({"memory_limit": memory_limit} if memory_limit else {})}
     try:
         return duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.IOException as exc:  # typically: another process holds the write lock

@@ -208,7 +208,7 @@ def open_lake(target: LakeTarget, *, read_only: bool = False, alias: str = ALIAS
     to the current schema (read-only leaves the schema to the writers and never takes the lock).
 
     Autoinstall is off: a missing extension must fail here, not try the network."""
-    settings = {"autoinstall_known_extensions": False, "autoload_known_extensions": False, **(config or {})}
+    settings = {**db.OFFLINE, **(config or {})}
     conn = duckdb.connect(config=settings)
     try:
         attach(conn, target, alias, read_only=read_only)

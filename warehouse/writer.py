@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import IN_MEMORY, WarehouseError, connect
+from warehouse.db import IN_MEMORY, OFFLINE, WarehouseError, connect
 from warehouse.lake import LakeTarget, catalog_lock, open_lake
 
 LOCK_POLL_S = 0.5
@@ -179,7 +179,7 @@ def _fresh_copy(db: Path, work: Path) -> None:
     # The read-only open holds DuckDB's shared lock during the copy: a program writing the file
     # outside jixiao makes it fail instead of being copied half-written.
     try:
-        guard = duckdb.connect(str(db), read_only=True)
+        guard = duckdb.connect(str(db), read_only=True, config=OFFLINE)
     except duckdb.IOException as exc:
         if "lock" not in str(exc).lower():
             raise WarehouseError(f"cannot read the warehouse {db}: {_first_line(exc)}") from None

@@ -26,14 +26,16 @@ def audit(
              "replaces the roster table. Without it, the roster already loaded is used.")] = None,
     out: Annotated[Path | None, typer.Option(
         "--out", file_okay=False, show_default=False,
-        help="Folder for audit-YEAR.html and data_docs/ (default: audit/ beside the warehouse).")] = None,
+        help="Folder for audit-YEAR.html, audit-YEAR-findings.csv/.xlsx, the GX project gx/ and its "
+             "data_docs/ (default: audit/ beside the warehouse; runs into one folder keep their history).")] = None,
     db: DbOption = None,
     swing: Annotated[float, typer.Option(
         "--swing", min=0.0, help="Flag a change of total expenditure against last year beyond this share.")] = 0.5,
 ) -> None:
     """Audit one fiscal year across reports: completeness against the roster, duplicates, swings,
     execution-rate outliers, score inflation, early report dates, copied and foreign text, and the
-    Great Expectations suites. Writes audit_findings, the HTML report and GX Data Docs.
+    Great Expectations suites. Writes audit_findings, the HTML report, the findings as CSV and XLSX,
+    and GX Data Docs (every run into the same folder, by run name audit-YEAR-<run id>).
 
     Exits 0 when the audit ran (findings or not), 1 when it could not run.
     """
@@ -57,8 +59,10 @@ def audit(
         rows = [[r["check"], r["zh_label"], r["severity"], r["count"]] for r in summary["by_check"]]
         console.print(render_table(["check", "检查项", "severity", "findings"], rows))
     console.print(f"HTML report: {summary['html_report']}", highlight=False, soft_wrap=True)
+    console.print(f"Findings: {summary['findings_csv']}, {summary['findings_xlsx']}", highlight=False, soft_wrap=True)
     if summary["data_docs"]:
-        console.print(f"GX Data Docs: {summary['data_docs']}", highlight=False, soft_wrap=True)
+        console.print(f"GX Data Docs: {summary['data_docs']} (run {summary['gx_run_name']})",
+                      highlight=False, soft_wrap=True)
     stderr_console().print(
         f'Details: jixiao sql "SELECT check_name, unit_name, file_name, message FROM v_audit_findings '
         f'WHERE fiscal_year = {year}"', soft_wrap=True)

@@ -13,7 +13,8 @@ from jixiao.console import DbOption, fail, require_warehouse, resolve_target, st
 def correct(
     csv_file: Annotated[Path, typer.Argument(
         help="CSV with the columns document (file name or sha256 prefix), concept, basis, corrected_value_yuan, "
-             "reason, author; optionally fact_id (to pick one item of a concept listed item by item).",
+             "reason, author; optionally fact_id (to pick one item of a concept listed item by item). "
+             "concept and basis by name or by their Chinese label (income.other or 其他收入, final or 决算数).",
         exists=True, dir_okay=False, show_default=False)],
     db: DbOption = None,
 ) -> None:

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.panel import Panel
+from rich.text import Text
 
-from jixiao.console import DbOption, fail, open_warehouse, render_table, stdout_console
+from jixiao.console import DbOption, fail, open_warehouse, render_table, shown, stdout_console
 
 if TYPE_CHECKING:
     import duckdb
@@ -31,9 +31,14 @@ def explain(
         sha256 = _resolve(conn, report)
         explanation = explain_report(conn, sha256)
     out = stdout_console()
-    out.rule(f"[bold]{escape(explanation.unit_name or '-')}[/bold]  {explanation.fiscal_year or '-'}")
-    out.print(f"file: {escape(explanation.path)}   sha256: {explanation.sha256[:12]}   "
-              f"status: [bold]{explanation.status}[/bold]   findings: {len(explanation.findings)}", highlight=False)
+    # Unit names, paths and messages come from the report: Text (never markup), control characters inert.
+    heading = Text.assemble(shown(explanation.unit_name or "-"), f"  {explanation.fiscal_year or '-'}")
+    heading.stylize("bold", 0, len(heading) - len(f"  {explanation.fiscal_year or '-'}"))
+    status = shown(explanation.status)
+    status.stylize("bold")
+    out.rule(heading)
+    out.print(Text.assemble("file: ", shown(explanation.path), f"   sha256: {explanation.sha256[:12]}   status: ",
+                            status, f"   findings: {len(explanation.findings)}"), highlight=False)
     if not explanation.findings:
         out.print("No findings: every rule holds for this report.")
     for finding in explanation.findings:
@@ -48,11 +53,18 @@ def explain(
 
 def _print_finding(out: Console, finding: ExplainedFinding) -> None:
     colour = "red" if finding.severity == "error" else "yellow"
-    body = [escape(finding.message), ""]
-    body += [f"[dim]原文[/dim] {sentence}" for sentence in finding.sentences] or ["[dim](no source figures)[/dim]"]
-    out.print(Panel("\n".join(body), title=f"[{colour}]#{finding.finding_no} {finding.severity}[/] "
-                                          f"{finding.rule} {finding.rule_zh}", title_align="left",
-                    border_style=colour))
+    body = Text.assemble(shown(finding.message), "\n")
+    # The sentences are markup made by tasks.explain (data escaped there): parsed here without emoji
+    # codes, so a report's ":smile:" stays text.
+    for sentence in finding.sentences:
+        body.append("\n")
+        body.append_text(Text.from_markup(f"[dim]原文[/dim] {sentence}", emoji=False))
+    if not finding.sentences:
+        body.append("\n(no source figures)", style="dim")
+    title = Text.assemble(shown(f"#{finding.finding_no} {finding.severity}"), " ",
+                          shown(f"{finding.rule} {finding.rule_zh}"))
+    title.stylize(colour, 0, len(f"#{finding.finding_no} {finding.severity}"))
+    out.print(Panel(body, title=title, title_align="left", border_style=colour))
     rows = [[fact.fact_id, fact.concept_zh, fact.qualifier or "", fact.as_written,
              f"{fact.value:,.2f}{fact.value_unit}",
              "" if fact.corrected_value is None else f"{fact.corrected_value:,.2f}{fact.value_unit}",
@@ -79,11 +91,11 @@ def _resolve(conn: duckdb.DuckDBPyConnection, reference: str) -> str:
         if not rows:
             fail(f"no report {reference!r}: give a file name, a sha256 prefix or a unit name")
         listed = "\n".join(f"  {sha[:12]}  {year or '-'}  {unit}  {path}" for sha, path, unit, year in rows)
-        fail(f"{reference!r} fits {len(rows)} reports; name one by its sha256 prefix:\n{escape(listed)}")
+        fail(f"{reference!r} fits {len(rows)} reports; name one by its sha256 prefix:\n{listed}")
     if len({match.path for match in matches}) == 1:  # versions of one file: the latest unless named
         return next((m.sha256 for m in matches if m.is_latest), matches[-1].sha256)
     listed = "\n".join(f"  {m.sha256[:12]}  {m.fiscal_year or '-'}  {m.unit_name}  {m.path}" for m in matches)
-    fail(f"{reference!r} fits {len(matches)} reports; name one by its sha256 prefix:\n{escape(listed)}")
+    fail(f"{reference!r} fits {len(matches)} reports; name one by its sha256 prefix:\n{listed}")
 
 
 def register(app: typer.Typer) -> None:

@@ -114,22 +114,27 @@ def show_findings_diff(db: Any, run_a: str, run_b: str) -> None:
     """`jixiao findings --diff RUN_A RUN_B`: what was raised, cleared and kept between two runs."""
     import duckdb
 
-    from tasks.history import HistoryError, findings_diff
+    from tasks.history import HistoryError, diff_reports, findings_diff
 
     with open_warehouse(db) as conn:
         try:
             diff = findings_diff(conn, run_a, run_b)
+            reports = diff_reports(conn, run_a, run_b)
         except HistoryError as exc:
             fail(str(exc))
         except duckdb.CatalogException as exc:  # a warehouse not yet migrated to the history tables
             fail(f"this warehouse has no findings history yet (run `jixiao revalidate` once): {exc}")
     out = stdout_console()
     counts = diff["change"].value_counts()
-    out.print(f"from run {run_a} to run {run_b}: " + ", ".join(
-        f"{counts.get(change, 0)} {change}" for change in ("raised", "cleared", "persisting")), highlight=False)
+    # the reports validated in between are what the diff is about (as a revalidate run counts)
+    out.print(f"from run {run_a} to run {run_b} ({reports} report{'' if reports == 1 else 's'} validated in between): "
+              + ", ".join(f"{counts.get(change, 0)} {change}" for change in ("raised", "cleared", "persisting")),
+              highlight=False)
     if diff.empty:
         return
     columns = ["change", "file_name", "unit_name", "fiscal_year", "rule", "severity", "message"]
     rows = [list(row) for row in diff[columns].astype(object).where(diff[columns].notna(), None)
             .itertuples(index=False, name=None)]
-    out.print(render_table(columns, rows))
+    from jixiao.fitted_table import FittedTable
+
+    out.print(FittedTable(columns, rows))  # the messages' figures stay whole on a narrow terminal

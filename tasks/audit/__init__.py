@@ -3,8 +3,11 @@
 - `checks.py`: the group-by checks, one SQL file each in `sql/`, run in DuckDB.
 - `text.py`: copied paragraphs (MinHash LSH) and text that speaks as another kind of unit.
 - `store.py`: the roster, audit runs and audit findings in the warehouse.
-- `report.py`: the self-contained HTML audit report (inline SVG charts, `templates/`).
-The Great Expectations suites live in `expectations/audit/`.
+- `report.py`: the self-contained HTML audit report (inline SVG charts, sortable and paged tables,
+  `templates/`); `export.py`: all findings as CSV and XLSX beside it.
+- `wording.py` + `wording.toml`: the outputs' words as data (labels, headers, evidence sentences).
+The Great Expectations suites and their runner (file-backed GX project, Data Docs) live in
+`expectations/audit/`.
 """
 
 from __future__ import annotations

@@ -80,6 +80,13 @@ def audit_reports(conn: duckdb.DuckDBPyConnection, fiscal_year: int) -> pd.DataF
                         [fiscal_year]).df()
 
 
+def audit_amounts(conn: duckdb.DuckDBPyConnection, fiscal_year: int) -> pd.DataFrame:
+    """The year's amount facts, each with its report's unit and year (GX findings name them)."""
+    return conn.execute(
+        "SELECT a.*, r.unit_name, r.fiscal_year FROM amounts AS a JOIN v_audit_reports AS r ON r.sha256 = a.doc_sha256 "
+        "WHERE r.fiscal_year = ? ORDER BY a.doc_sha256, a.fact_id", [fiscal_year]).df()
+
+
 def audit_texts(conn: duckdb.DuckDBPyConnection, fiscal_year: int, years_back: int = 1) -> pd.DataFrame:
     """Canonical texts of the year's reports and of the `years_back` years before (for copied text)."""
     return conn.execute(
