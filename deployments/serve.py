@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,20 +113,13 @@ def check_paths(inbox: Path | None, roster: Path | None, warehouse: Path | None)
         what = "is a folder" if roster.is_dir() else "does not exist"
         raise ServeConfigError(f"the roster {roster} {what}: pass --roster a units CSV (or set JIXIAO_ROSTER)")
     if warehouse is not None:
-        if warehouse.is_dir():
-            raise ServeConfigError(f"the warehouse path {warehouse} is a folder: pass --db the DuckDB file "
-                                   f"(e.g. {warehouse / 'jixiao.duckdb'})")
-        # The runs create missing folders, so the nearest existing one must take a new file. Tried
-        # rather than os.access(), which says yes to root whatever the mode or filesystem.
-        folder = next(parent for parent in warehouse.parents if parent.exists())
+        from warehouse.db import WarehouseError
+        from warehouse.writer import check_writable
+
         try:
-            with tempfile.TemporaryFile(dir=folder):
-                pass
-        except OSError as exc:
-            raise ServeConfigError(f"cannot write the warehouse {warehouse}: {folder} takes no new file "
-                                   f"({exc.strerror or exc}); pass --db a path you can write (or set JIXIAO_DB)") from None
-        if warehouse.exists() and not os.access(warehouse, os.W_OK):
-            raise ServeConfigError(f"cannot write the warehouse {warehouse} (read-only): pass --db a writable file")
+            check_writable(warehouse)
+        except WarehouseError as exc:
+            raise ServeConfigError(str(exc)) from None
 
 
 def check_specs(specs: Iterable[DeploymentSpec]) -> dict[str, str]:

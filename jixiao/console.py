@@ -119,31 +119,17 @@ def require_writable(target: Path | LakeTarget) -> None:
     it untouched: a folder, a read-only file (a run would replace it: its write bits are the owner's
     "keep as it is", honoured even for root), or a folder where the run cannot create its copy
     `<db>.next` and lock `<db>.lock` (a read-only folder or file system)."""
-    import tempfile
-
-    from warehouse.db import IN_MEMORY
+    from warehouse.db import IN_MEMORY, WarehouseError
+    from warehouse.writer import check_writable
 
     if not isinstance(target, Path) or str(target) == IN_MEMORY:  # a lake: its catalog decides
         return
-    if target.is_dir():
-        fail(f"the warehouse path {target} is a folder: pass --db the DuckDB file (e.g. {target / 'jixiao.duckdb'}).")
-    if target.exists() and not target.is_file():
-        fail(f"the warehouse path {target} is not a regular file: pass --db a DuckDB file path")
     if target.is_file():
         require_duckdb_file(target)
-        mode = target.stat().st_mode
-        if not mode & 0o222:
-            fail(f"the warehouse {target} is read-only (mode {mode & 0o777:04o}): a run replaces the file, so "
-                 f"it is left as it is; make it writable (chmod u+w {target}) or pass another --db")
-    folder = target.parent
-    while not folder.exists() and folder != folder.parent:  # a run creates missing folders: check the first one there
-        folder = folder.parent
-    try:  # the same kind of write the run makes first (its lock and copy), deleted at once
-        with tempfile.TemporaryFile(dir=folder, prefix=f".{target.name}.probe."):
-            pass
-    except OSError as exc:
-        fail(f"cannot write in {folder} ({exc.strerror or exc}): a run writes its copy {target.name}.next and "
-             f"its lock there; pass --db a warehouse in a writable folder")
+    try:
+        check_writable(target)
+    except WarehouseError as exc:
+        fail(str(exc))
 
 
 def require_warehouse(target: Path | LakeTarget) -> None:

@@ -212,3 +212,28 @@ def _publish(conn: duckdb.DuckDBPyConnection, work: Path, db: Path) -> None:
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def check_writable(db: Path) -> None:
+    """Raise WarehouseError, before any run starts, when a run could not write the file warehouse `db`:
+    a folder, a read-only file (a run replaces the file: its write bits are the owner's "keep as it
+    is", honoured even for root), or a folder where the run cannot create its copy and lock. Tried
+    rather than os.access(), which says yes to root whatever the mode or file system."""
+    import tempfile
+
+    if db.is_dir():
+        raise WarehouseError(f"the warehouse path {db} is a folder: pass --db the DuckDB file (e.g. {db / 'jixiao.duckdb'}).")
+    if db.exists() and not db.is_file():
+        raise WarehouseError(f"the warehouse path {db} is not a regular file: pass --db a DuckDB file path")
+    if db.is_file() and not db.stat().st_mode & 0o222:
+        raise WarehouseError(f"the warehouse {db} is read-only (mode {db.stat().st_mode & 0o777:04o}): a run "
+                             f"replaces the file, so it is left as it is; make it writable (chmod u+w {db}) or pass another --db")
+    folder = next(parent for parent in db.parents if parent.exists())  # a run creates the missing ones
+    try:  # the same kind of write the run makes first (its lock and copy), deleted at once
+        with tempfile.TemporaryFile(dir=folder, prefix=f".{db.name}.probe."):
+            pass
+    except OSError as exc:
+        raise WarehouseError(f"cannot write the warehouse {db}: cannot write in {folder} ({exc.strerror or exc}); "
+                             f"a run writes its copy {db.name}.next and its lock there: pass --db a warehouse in a "
+                             "writable folder") from None
+
