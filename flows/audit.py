@@ -26,7 +26,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from expectations.audit.runner import GxOutcome, run_suites
-from jixiao.settings import Settings, describe
+from flows.settings import Settings, describe
 from tasks.audit import DEFAULT_THRESHOLDS, AuditFinding, AuditThresholds
 from tasks.audit.checks import run_sql_checks
 from tasks.audit.report import AuditReport, ReportFiles, write_report

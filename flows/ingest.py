@@ -34,9 +34,10 @@ from prefect.runtime import task_run as current_task_run
 
 from flows.discover import discover_inputs
 from flows.runners import TaskRunnerName, build_task_runner, default_workers, results_in_order, run_in_pool
-from jixiao.settings import Settings, describe
+from flows.settings import Settings, describe
 from jixiao.summary import artifact_rows
 from tasks.batch import READ_RETRIES, read_and_prepare_batch
+from tasks.formats.limits import ReadLimits
 from tasks.load import FileOutcome, PreparedBatch, finish_run, load_prepared, prepare_batch, start_run
 from tasks.models import money_figures
 from tasks.pipeline import unread
@@ -165,14 +166,14 @@ class RunTally:
     persist_result=False,  # batches hold whole texts: keep them out of Prefect's result storage
 )
 def process_batch_task(paths: list[str], archive_dir: Path, max_file_bytes: int,
-                       pool_workers: int = 1) -> PreparedBatch:
+                       pool_workers: int = 1, limits: ReadLimits | None = None) -> PreparedBatch:
     # Transient IO errors fail the attempt so Prefect retries it; the last attempt turns them into
     # rejections instead, so a flaky disk costs a few files, not the run.
     last_attempt = (current_task_run.run_count or 1) > READ_RETRIES
     # The whole batch (reading included) runs in a pool process when there is a pool: this process
     # keeps the CPU for inserting, and gets back Arrow tables rather than Python objects.
     return run_in_pool(pool_workers, read_and_prepare_batch, paths, archive_dir, max_file_bytes,
-                       raise_transient_io=not last_attempt)
+                       raise_transient_io=not last_attempt, limits=limits)
 
 
 def _batches(items: list[str], size: int, workers: int) -> list[list[str]]:
@@ -254,7 +255,8 @@ def ingest_flow(paths: list[str], db: str | None = None, batch_size: int | None 
         try:
             def submit(index: int) -> Any:
                 return process_batch_task.with_options(task_run_name=f"batch-{index + 1}-of-{len(batches)}").submit(
-                    batches[index], settings.archive_path, settings.max_file_bytes, pool_workers)
+                    batches[index], settings.archive_path, settings.max_file_bytes, pool_workers,
+                    settings.read_limits)
 
             with _heap_frozen():  # before the first batch is submitted: every batch is collectable
                 # A bounded window of batches in flight: the workers stay busy while the flow loads,

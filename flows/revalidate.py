@@ -31,7 +31,7 @@ from prefect.runtime import flow_run
 
 from expectations.schemas import RULE_BY_NAME
 from flows.runners import default_workers, results_in_order, run_in_pool
-from jixiao.settings import Settings, describe
+from flows.settings import Settings, describe
 from tasks.archive import archived_path
 from tasks.corrections import effective_frames
 from tasks.frames import FACT_TABLES

@@ -18,7 +18,7 @@ from prefect import flow, get_run_logger
 
 from flows.audit import DEFAULT_TIMEZONE, audit_flow, previous_fiscal_year
 from flows.ingest import ingest_flow
-from jixiao.settings import Settings
+from flows.settings import Settings
 
 
 @flow(name="yearly-ingestion", persist_result=False)

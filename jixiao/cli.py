@@ -186,7 +186,7 @@ def extract(
                 err.print(Text.assemble(("cannot read", "red"), " ", shown(f"{path}: {exc}")), soft_wrap=True)
                 failed += 1
         with contextlib.redirect_stdout(sys.stderr):  # stdout stays clean whatever a library prints
-            batch = process_batch(readable)  # one validation pass per batch; never raises for one file
+            batch = process_batch(readable, settings.read_limits)  # one validation pass per batch; never raises for one file
         for processed in batch:
             path = Path(processed.document.path)
             if processed.facts is None:

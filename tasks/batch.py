@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from tasks.archive import archive_bytes, archive_file
+from tasks.formats.limits import ReadLimits
 from tasks.load import PreparedBatch, prepare_batch
 from tasks.models import Processed
 from tasks.pipeline import FactFrames, process_batch_with_frames, rejected, unread
@@ -25,26 +26,26 @@ _HASH_CHUNK = 1 << 20
 PERMANENT_IO_ERRORS = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
 
 def read_and_process_batch(paths: list[str], archive_dir: Path, max_file_bytes: int, *,
-                           raise_transient_io: bool = False) -> list[Processed]:
+                           raise_transient_io: bool = False, limits: ReadLimits | None = None) -> list[Processed]:
     """Read, archive and process each file; one Processed per path, in order.
 
     A file that cannot be read or processed becomes a rejection with its reason, so one bad file
     never stops the others. Transient IO errors are raised when `raise_transient_io` (so the
     caller can retry the batch) and become rejections otherwise.
     """
-    return _read_and_process(paths, archive_dir, max_file_bytes, raise_transient_io)[0]
+    return _read_and_process(paths, archive_dir, max_file_bytes, raise_transient_io, limits)[0]
 
 
 def read_and_prepare_batch(paths: list[str], archive_dir: Path, max_file_bytes: int, *,
-                           raise_transient_io: bool = False) -> PreparedBatch:
+                           raise_transient_io: bool = False, limits: ReadLimits | None = None) -> PreparedBatch:
     """`read_and_process_batch`, then its rows as Arrow tables ready for `tasks.load.load_prepared`
     (the fact frames validation built are reused, not built twice)."""
-    processed, frames = _read_and_process(paths, archive_dir, max_file_bytes, raise_transient_io)
+    processed, frames = _read_and_process(paths, archive_dir, max_file_bytes, raise_transient_io, limits)
     return prepare_batch(processed, frames=frames)
 
 
-def _read_and_process(paths: list[str], archive_dir: Path, max_file_bytes: int,
-                      raise_transient_io: bool) -> tuple[list[Processed], FactFrames | None]:
+def _read_and_process(paths: list[str], archive_dir: Path, max_file_bytes: int, raise_transient_io: bool,
+                      limits: ReadLimits | None) -> tuple[list[Processed], FactFrames | None]:
     slots: list[Processed | None] = []
     readable: list[tuple[int, str, bytes]] = []
     for path in paths:
@@ -57,7 +58,7 @@ def _read_and_process(paths: list[str], archive_dir: Path, max_file_bytes: int,
     # The archive is made durable once per batch, before the batch's facts can be committed.
     os.sync()
     # One validation pass for the whole batch: per-report pandas overhead would dominate otherwise.
-    processed, frames = process_batch_with_frames([(path, data) for _, path, data in readable])
+    processed, frames = process_batch_with_frames([(path, data) for _, path, data in readable], limits)
     for (index, _, _), item in zip(readable, processed, strict=True):
         slots[index] = item
     return [item for item in slots if item is not None], frames

@@ -10,6 +10,7 @@ import pandas as pd
 
 from expectations.schemas import RULE_BY_NAME, FactContractError
 from tasks.extract import extract_report
+from tasks.formats.limits import ReadLimits
 from tasks.models import Document, Finding, Processed, ReportFacts, report_status
 from tasks.read import ReadError, read_document
 from tasks.validate import validate_report, validate_reports
@@ -36,10 +37,10 @@ def unread(path: str, reason: str) -> Processed:
     return rejected(path, b"", reason, sha256=hashlib.sha256(f"unread:{path}".encode()).hexdigest(), size=0)
 
 
-def read_and_extract(path: str, data: bytes) -> Processed:
+def read_and_extract(path: str, data: bytes, limits: ReadLimits | None = None) -> Processed:
     """Read and extract one file; unreadable input becomes a rejection with the reader's reason."""
     try:
-        document = read_document(path, data)
+        document = read_document(path, data, limits)
     except ReadError as exc:
         return rejected(path, data, str(exc))
     return Processed(document=document, facts=extract_report(document))
@@ -50,19 +51,20 @@ def process_bytes(path: str, data: bytes) -> Processed:
     return process_batch([(path, data)])[0]
 
 
-def process_batch(files: Sequence[tuple[str, bytes]]) -> list[Processed]:
+def process_batch(files: Sequence[tuple[str, bytes]], limits: ReadLimits | None = None) -> list[Processed]:
     """Read and extract each file, then validate the whole batch in one pass; one Processed per file.
 
     Never raises for one odd file: a failure is pinned on the file that caused it, which ends as
     rejected with the reason, and the others go on.
     """
-    return process_batch_with_frames(files)[0]
+    return process_batch_with_frames(files, limits)[0]
 
 
-def process_batch_with_frames(files: Sequence[tuple[str, bytes]]) -> tuple[list[Processed], FactFrames | None]:
+def process_batch_with_frames(files: Sequence[tuple[str, bytes]],
+                              limits: ReadLimits | None = None) -> tuple[list[Processed], FactFrames | None]:
     """`process_batch`, and the fact frames validation built (keyed by sha256, one report per distinct
     bytes) so loading can reuse them; None when the batch had to be validated report by report."""
-    items = [_isolated(path, data) for path, data in files]
+    items = [_isolated(path, data, limits) for path, data in files]
     extracted = [item for item in items if item.facts is not None]
     # the same bytes twice in a batch are one report: validated once, findings shared
     distinct: dict[str, Processed] = {}
@@ -100,9 +102,9 @@ def _flag_no_figures(facts: ReportFacts) -> None:
     facts.status = report_status(facts.findings)
 
 
-def _isolated(path: str, data: bytes) -> Processed:
+def _isolated(path: str, data: bytes, limits: ReadLimits | None) -> Processed:
     try:
-        return read_and_extract(path, data)
+        return read_and_extract(path, data, limits)
     except Exception as exc:  # noqa: BLE001 - a bug on one odd file must not sink the batch
         return rejected(path, data, f"processing failed: {type(exc).__name__}: {exc}")
 

@@ -72,7 +72,7 @@ def read_document(path: str, data: bytes, limits: ReadLimits | None = None) -> D
     kind = sniff_format(data)
     if kind.startswith("other: "):
         raise ReadError(f"unsupported format: {kind.removeprefix('other: ')} (not a report)")
-    limits = limits or ReadLimits.from_settings()
+    limits = limits or ReadLimits()
     if kind == TEXT:
         return _read_text(path, data, limits.max_text_chars)
     encoding: str | None = None

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from expectations.concepts import CONCEPTS_CSV, Concept, load_concepts
+from warehouse.concepts import CONCEPTS_CSV, Concept, load_concepts
 
 SQL_DIR = Path(__file__).with_name("sql")
 MIGRATION_NAME = re.compile(r"\d{3}_[\w-]+\.sql")

@@ -31,8 +31,8 @@ from urllib.parse import SplitResult, parse_qs, quote, unquote, urlsplit
 import duckdb
 import pyarrow as pa
 
-from expectations.concepts import CONCEPTS_CSV
 from warehouse import db
+from warehouse.concepts import CONCEPTS_CSV
 
 ALIAS = "lake"
 SCHEMES = ("ducklake+postgres", "ducklake+postgresql")
