@@ -15,6 +15,8 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("ratio to the bare loop (`ratio_vs_bare`)", "ratio_vs_bare", "{:.2f}"),
     ("time for the whole run (n / reports_per_s)", "_run_s", "{:,.0f} s"),
     ("first run of a process: Prefect server + worker pool (`cold_start_s`)", "cold_start_s", "{:.1f} s"),
+    ("Dask runner, cluster of 2 local workers, file warehouse (first 10k reports at most)", "dask_reports_per_s", "{:,.0f} reports/s"),
+    ("Dask runner, 2 workers, DuckLake on a Postgres catalog (many machines)", "dask_lake_reports_per_s", "{:,.0f} reports/s"),
     ("naive Prefect pipeline (one task per document per step)", "naive_reports_per_s", "{:.1f} reports/s"),
     ("ratio to naive (`ratio_vs_naive`)", "ratio_vs_naive", "{:,.0f}x"),
     ("peak RSS, flow + workers + Prefect server (sum of RSS)", "peak_rss_mib", "{:,} MiB"),

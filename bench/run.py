@@ -37,7 +37,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench.accounting import check_against_reference, reference_digest
 from bench.corpus import write_corpus
+from bench.many_machines import bench_many_machines
 from jixiao import prefect_env
 
 # `extraction_speedup` comes from rounds on one sample: the single-process loop, then the pool, on the
@@ -250,9 +252,17 @@ def bench_one(n: int, *, repeats: int, workers: int, naive_n: int, seed: int, wo
     result["peak_rss_mib"] = round(peak_rss / 2**20)
     result["peak_pss_mib"] = round(peak_pss / 2**20)
     first_db = work / f"e2e-{n}-0" / "jixiao.duckdb"
+    # Every report loaded once, facts and findings those of a plain sequential run (bench/accounting.py)
+    with _bare_pool(paths, workers) as pool:
+        reference = reference_digest(paths, pool)
+    for repeat in range(repeats):
+        result.update(check_against_reference(work / f"e2e-{n}-{repeat}" / "jixiao.duckdb", len(paths), reference))
+    del reference
     result.update(_warehouse(first_db, statistics.median(e2e_seconds)))
     result.update(_validation(first_db))
     result.update(_revalidate_and_audit(first_db, work / f"audit-{n}"))
+
+    result.update(bench_many_machines(paths, work / f"many-{n}", workers))
 
     naive_paths = paths[: min(n, naive_n)]
     result["naive_n"] = len(naive_paths)

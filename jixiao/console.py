@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import threading
@@ -95,8 +96,20 @@ def flow_errors_as_one_line(command: str) -> Iterator[None]:
         flow_logger.removeFilter(quiet)
 
 
+def settings() -> Settings:
+    """The CLI's settings, read from the environment (JIXIAO_*) once per distinct environment and passed
+    down from here: flows get them as parameters or values, tasks get values (e.g. `read_limits`)."""
+    return _settings_for(tuple(sorted((name, value) for name, value in os.environ.items()
+                                      if name.upper().startswith("JIXIAO_"))))
+
+
+@functools.lru_cache(maxsize=4)
+def _settings_for(_environment: tuple[tuple[str, str], ...]) -> Settings:
+    return Settings()
+
+
 def default_db() -> Path | LakeTarget:
-    return Settings().target
+    return settings().target
 
 
 def resolve_target(db: str | None, *, writing: bool = True) -> Path | LakeTarget:

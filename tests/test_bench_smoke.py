@@ -26,6 +26,28 @@ def test_bench_runs_at_a_tiny_n_and_reports_every_key(tmp_path: Path) -> None:
     assert result["revalidate_reports"] == result["e2e_loaded"] > 0
     assert result["revalidate_changed_findings"] == 0
     assert result["audit_years"] >= 1 and result["audit_s"] > 0
+    # the accounting held: every report once, facts and findings those of a plain sequential run
+    assert result["reference_files"] == result["reference_reports"] == 12
+    assert result["reference_fact_rows"] > 100
+    # the many-machine path ran: a Dask cluster of 2 workers into a file and into DuckLake on Postgres
+    assert result["dask_loaded"] == result["dask_lake_loaded"] == 12
+    assert result["dask_reports_per_s"] > 0 and result["dask_lake_reports_per_s"] > 0
+
+    # ...and the check is not one that cannot fail: a warehouse missing one finding is caught
+    import duckdb
+
+    from bench.accounting import check_against_reference, reference_digest
+    from bench.run import _bare_pool
+
+    paths = sorted(str(p) for p in (tmp_path / "corpus-12").glob("*.txt"))
+    with _bare_pool(paths, 2) as pool:
+        reference = reference_digest(paths, pool)
+    db = tmp_path / "e2e-12-0" / "jixiao.duckdb"
+    assert check_against_reference(db, 12, reference)["reference_findings"] == sum(reference.findings.values())
+    with duckdb.connect(str(db)) as conn:
+        conn.execute("DELETE FROM findings WHERE finding_no = (SELECT min(finding_no) FROM findings)")
+    with pytest.raises(AssertionError, match="findings: [1-9]"):
+        check_against_reference(db, 12, reference)
 
 
 def test_the_readme_table_has_a_column_per_size_and_every_measure(tmp_path: Path) -> None:

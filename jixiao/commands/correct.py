@@ -27,7 +27,8 @@ def correct(
     """
     import duckdb
 
-    from jixiao.settings import Settings, describe
+    from jixiao.console import settings
+    from jixiao.settings import describe
     from tasks.corrections import CorrectionError, load_corrections
     from warehouse.db import WarehouseError
     from warehouse.writer import writing
@@ -36,7 +37,7 @@ def correct(
     require_warehouse(path)
     err = stderr_console()
     try:
-        with writing(path, holder="jixiao correct", wait_s=Settings().lock_wait_s,
+        with writing(path, holder="jixiao correct", wait_s=settings().lock_wait_s,
                      on_wait=lambda message: err.print(message, soft_wrap=True, markup=False)) as conn:
             result = load_corrections(conn, csv_file)
     except (duckdb.Error, WarehouseError) as exc:
