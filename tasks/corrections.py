@@ -29,6 +29,8 @@ import duckdb
 import pandas as pd
 
 from tasks.frames import facts_to_frames
+from warehouse.queries import query
+from warehouse.transactions import transaction
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("document", "concept", "basis", "corrected_value_yuan", "reason", "author")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("fact_id",)  # to pick one of several items of the same concept
@@ -75,12 +77,7 @@ def match_documents(conn: duckdb.DuckDBPyConnection, reference: str) -> list[Doc
     if not reference:
         return []
     rows = conn.execute(
-        """
-        SELECT d.sha256, d.path, d.file_name, r.unit_name, r.fiscal_year, d.is_latest
-        FROM v_documents AS d JOIN reports AS r ON r.sha256 = d.sha256
-        WHERE ($is_hex AND starts_with(d.sha256, lower($ref))) OR d.file_name = $ref OR d.path = $ref
-        ORDER BY d.path, d.version
-        """,
+        query("corrections/match_documents"),
         {"ref": reference, "is_hex": bool(SHA_PREFIX.fullmatch(reference.lower()))},
     ).fetchall()
     return [DocumentMatch(*row) for row in rows]
@@ -122,9 +119,8 @@ def _comparable(text: str) -> str:
 
 def vocabularies(conn: duckdb.DuckDBPyConnection) -> tuple[Vocabulary, Vocabulary]:
     """The amount concepts and the bases, from the warehouse's `concepts` and `bases` tables."""
-    concepts = dict(conn.execute("SELECT concept, zh_label FROM concepts WHERE kind = 'amount'"
-                                 " ORDER BY concept").fetchall())
-    bases = dict(conn.execute("SELECT basis, zh_label FROM bases ORDER BY basis").fetchall())
+    concepts = dict(conn.execute(query("corrections/amount_concept_labels")).fetchall())
+    bases = dict(conn.execute(query("corrections/basis_labels")).fetchall())
     return (Vocabulary("concept", "an amount concept", concepts, "expectations/concepts.csv (or the concepts table)"),
             Vocabulary("basis", "a basis", bases,
                        "the bases table: " + ", ".join(f"{b} {z}" for b, z in bases.items())))
@@ -152,40 +148,22 @@ def load_corrections(conn: duckdb.DuckDBPyConnection, path: Path) -> LoadResult:
     rows, problems = _checked_rows(conn, frame, source=path.name)
     if problems:
         raise CorrectionError(problems)
-    conn.execute("BEGIN TRANSACTION")
-    try:
-        [(last_seq,)] = conn.execute("SELECT coalesce(max(load_seq), 0) FROM corrections").fetchall()
+    with transaction(conn):
+        [(last_seq,)] = conn.execute(query("corrections/last_load_seq")).fetchall()
         incoming = pd.DataFrame(rows)
         incoming["load_seq"] = range(last_seq + 1, last_seq + 1 + len(incoming))
         conn.register("incoming_corrections", incoming)
         try:
-            # Plain INSERT … SELECT of the rows not yet loaded (first of each row_hash): no ON CONFLICT
-            # or RETURNING, which a DuckLake warehouse (no keys) does not have.
-            [(added,)] = conn.execute(
-                """
-                INSERT INTO corrections (doc_sha256, concept, basis, fact_id, corrected_value_yuan, reason,
-                                         author, row_hash, document_ref, source_file, load_seq)
-                SELECT doc_sha256, concept, basis, fact_id, corrected_value_yuan, reason, author, row_hash,
-                       document_ref, source_file, load_seq
-                FROM incoming_corrections AS i
-                WHERE NOT EXISTS (SELECT 1 FROM corrections AS c WHERE c.row_hash = i.row_hash)
-                QUALIFY row_number() OVER (PARTITION BY row_hash ORDER BY load_seq) = 1
-                """
-            ).fetchall()
+            [(added,)] = conn.execute(query("corrections/insert_new_corrections")).fetchall()
         finally:
             conn.unregister("incoming_corrections")
-        conn.execute("COMMIT")
-    except BaseException:
-        with contextlib.suppress(duckdb.Error):
-            conn.execute("ROLLBACK")
-        raise
     return LoadResult(rows=len(frame), added=int(added),
                       reports=list(dict.fromkeys(row["doc_sha256"] for row in rows)))
 
 
 def _checked_rows(conn: duckdb.DuckDBPyConnection, frame: pd.DataFrame, source: str) -> tuple[list[dict], list[str]]:
     """The rows ready to insert, and every problem found (with the file's row numbers: header = 1)."""
-    amount_concepts = dict(conn.execute("SELECT concept, multiple FROM concepts WHERE kind = 'amount'").fetchall())
+    amount_concepts = dict(conn.execute(query("corrections/amount_concepts_multiple")).fetchall())
     concepts, bases = vocabularies(conn)
     problems: list[str] = []
     rows: dict[tuple[str, str, str, str], tuple[int, dict]] = {}
@@ -244,16 +222,11 @@ def _parse_yuan(text: str) -> float | None:
 def _fact_problem(conn: duckdb.DuckDBPyConnection, document: DocumentMatch, values: dict[str, str],
                   multiple: bool) -> str | None:
     """Why the row names no fact of the report (or too many), or None when it names one."""
-    facts = conn.execute(
-        "SELECT fact_id, as_written FROM amounts WHERE doc_sha256 = ? AND concept = ? AND basis = ?"
-        " ORDER BY span_start",
-        [document.sha256, values["concept"], values["basis"]],
-    ).fetchall()
+    facts = conn.execute(query("corrections/amounts_of_concept"),
+                         [document.sha256, values["concept"], values["basis"]]).fetchall()
     named = f"{values['concept']} ({values['basis']})"
     if not facts:
-        stated = conn.execute(
-            "SELECT string_agg(DISTINCT concept || ' (' || basis || ')', ', ' ORDER BY concept || ' (' || basis || ')')"
-            " FROM amounts WHERE doc_sha256 = ?", [document.sha256]).fetchall()[0][0]
+        stated = conn.execute(query("corrections/stated_amount_concepts"), [document.sha256]).fetchall()[0][0]
         return (f"report {document.describe()} states no amount {named}, so there is nothing to correct; "
                 f"it states: {stated or 'no amounts at all'}")
     if values["fact_id"]:
@@ -284,31 +257,24 @@ def _row(document: DocumentMatch, values: dict[str, str], source: str) -> dict:
 
 # --- the overlay, as the frames validation reads -----------------------------------------------------
 
-_FACT_ORDER = "doc_sha256, try_cast(substr(fact_id, 2) AS INTEGER), fact_id"  # extraction order: a1, a2, ...
+# Each frame's statement, in extraction order: the amounts carry their effective value; the other
+# facts are not corrected. The amounts statement takes the selection twice (corrections, amounts).
+_FRAME_QUERIES: dict[str, tuple[str, int]] = {
+    "amounts": ("corrections/effective_amounts_of_reports", 2),
+    "rates": ("corrections/rates_of_reports", 1),
+    "staff": ("corrections/staff_of_reports", 1),
+    "scores": ("corrections/scores_of_reports", 1),
+}
 
 
 def effective_frames(conn: duckdb.DuckDBPyConnection, doc_shas: Sequence[str]) -> dict[str, pd.DataFrame]:
     """The fact frames of `doc_shas` as `tasks.frames.facts_to_frames` shapes them, amounts carrying
     their effective value (the correction when there is one, the extracted value otherwise)."""
     shas = list(doc_shas)
-    in_selection = "doc_sha256 IN (SELECT unnest(?::VARCHAR[]))"
     reference = facts_to_frames([])
-    queries = {
-        "amounts": f"""
-            SELECT a.* REPLACE (coalesce(e.effective_value_yuan, a.value_yuan) AS value_yuan)
-            FROM amounts AS a
-            LEFT JOIN (SELECT doc_sha256, fact_id, effective_value_yuan FROM v_amounts_effective
-                       WHERE is_corrected AND {in_selection}) AS e USING (doc_sha256, fact_id)
-            WHERE a.{in_selection}
-        """,
-        "rates": f"SELECT * FROM rates WHERE {in_selection}",
-        "staff": f"SELECT * FROM staff WHERE {in_selection}",
-        "scores": f"SELECT * FROM scores WHERE {in_selection}",
-    }
     frames: dict[str, pd.DataFrame] = {}
-    for name, query in queries.items():
-        params = [shas, shas] if name == "amounts" else [shas]
-        frame = conn.execute(f"SELECT * FROM ({query}) ORDER BY {_FACT_ORDER}", params).fetchdf()
+    for name, (statement, selections) in _FRAME_QUERIES.items():
+        frame = conn.execute(query(statement), [shas] * selections).fetchdf()
         columns = list(reference[name].columns)
         frames[name] = frame[columns].astype(reference[name].dtypes.to_dict()).reset_index(drop=True)
     return frames

@@ -15,6 +15,7 @@ import duckdb
 from rich.markup import escape
 
 from tasks.safe_text import for_terminal
+from warehouse.queries import query
 
 SENTENCE_ENDS = "。！？；!?;\n"
 MAX_SENTENCE_CHARS = 240  # a table row or a run-on paragraph: cut around the figure instead
@@ -118,37 +119,21 @@ def highlighted_sentences(text: str, facts: list[InvolvedFact]) -> list[str]:
     return out
 
 
-_FACTS_SQL = """
-    SELECT doc_sha256, fact_id, 'amount', a.concept, basis, as_written, extracted_value_yuan, '元',
-           span_start, span_end, corrected_value_yuan, correction_reason
-    FROM v_amounts_effective AS a WHERE doc_sha256 = $sha
-    UNION ALL SELECT doc_sha256, fact_id, 'rate', concept, kind, as_written, value_pct, '%', span_start, span_end,
-           NULL, NULL FROM rates WHERE doc_sha256 = $sha
-    UNION ALL SELECT doc_sha256, fact_id, 'staff', concept, NULL, as_written, value, '人', span_start, span_end,
-           NULL, NULL FROM staff WHERE doc_sha256 = $sha
-    UNION ALL SELECT doc_sha256, fact_id, 'score', label, NULL, as_written, value, '分', span_start, span_end,
-           NULL, NULL FROM scores WHERE doc_sha256 = $sha
-"""
-
-
 def explain_report(conn: duckdb.DuckDBPyConnection, sha256: str) -> ReportExplanation:
     """The report's current findings, each with its facts and highlighted source sentences."""
     [(path, unit_name, fiscal_year, status, text)] = conn.execute(
-        "SELECT d.path, r.unit_name, r.fiscal_year, r.status, coalesce(d.canonical_text, '')"
-        " FROM reports AS r JOIN documents AS d ON d.sha256 = r.sha256 WHERE r.sha256 = ?", [sha256]).fetchall()
-    labels = dict(conn.execute("SELECT concept, zh_label FROM concepts").fetchall())
+        query("explain/report_with_text"), [sha256]).fetchall()
+    labels = dict(conn.execute(query("explain/concept_labels")).fetchall())
     facts = {
         row[1]: InvolvedFact(
             fact_id=row[1], fact_type=row[2], concept=row[3], concept_zh=labels.get(row[3], row[3]),
             qualifier=row[4], as_written=row[5], value=row[6], value_unit=row[7], span=(row[8], row[9]),
             corrected_value=row[10], correction_reason=row[11])
-        for row in conn.execute(_FACTS_SQL, {"sha": sha256}).fetchall()
+        for row in conn.execute(query("explain/facts_of_report"), {"sha": sha256}).fetchall()
     }
     findings = []
     for number, rule, rule_zh, severity, message, fact_ids in conn.execute(
-        "SELECT f.finding_no, f.rule, coalesce(ru.zh_label, f.rule), f.severity, f.message, f.fact_ids"
-        " FROM findings AS f LEFT JOIN rules AS ru ON ru.rule = f.rule WHERE f.doc_sha256 = ?"
-        " ORDER BY f.finding_no", [sha256]).fetchall():
+            query("explain/findings_of_report"), [sha256]).fetchall():
         involved = [facts[fact_id] for fact_id in fact_ids if fact_id in facts]
         findings.append(ExplainedFinding(finding_no=number, rule=rule, rule_zh=rule_zh, severity=severity,
                                          message=message, facts=involved,
@@ -157,8 +142,7 @@ def explain_report(conn: duckdb.DuckDBPyConnection, sha256: str) -> ReportExplan
         UnclassifiedFigure(as_written=as_written, label=label, reason=reason,
                            sentence=_marked_sentence(text, start, end))
         for as_written, label, reason, start, end in conn.execute(
-            "SELECT as_written, label, reason, span_start, span_end FROM unclassified WHERE doc_sha256 = ?"
-            " ORDER BY item_no", [sha256]).fetchall()]
+            query("explain/unclassified_of_report"), [sha256]).fetchall()]
     return ReportExplanation(sha256=sha256, path=path, unit_name=unit_name, fiscal_year=fiscal_year,
                              status=status, findings=findings, unclassified=unclassified)
 

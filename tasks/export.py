@@ -23,7 +23,9 @@ from pathlib import Path
 
 import duckdb
 
-PARTITION_COLUMN = "fiscal_year"
+from warehouse.queries import query
+
+PARTITION_COLUMN = "fiscal_year"  # also named in the export/copy_*.sql statements
 LABELS_FILE = "_labels.parquet"
 LABEL_KEY = "label_zh"  # Parquet key-value metadata: label_zh (the object), label_zh.<column> (its columns)
 # tables and views named after FROM / JOIN in a view's SQL: where its columns come from
@@ -55,37 +57,39 @@ def _identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _literal(text: str) -> str:
-    # COPY ... TO takes its target as a literal, not a bound parameter: quote it as SQL quotes strings.
-    return "'" + text.replace("'", "''") + "'"
+def _statement(name: str, table: str, labels: dict[str, str] | None = None, report_key: str | None = None) -> str:
+    """The template `export/<name>.sql` filled in. SQL takes no table or column name as a parameter, so
+    those go into the text: `table` is a name the catalog lists (never one a user typed), quoted as an
+    identifier, and `report_key` one of _REPORT_KEYS. KV_METADATA takes no empty struct, so it is left
+    out for an unlabelled object. Values (the target path, the labels) stay parameters."""
+    if report_key is not None and report_key not in _REPORT_KEYS:
+        raise ValueError(f"not a report key column: {report_key!r}")
+    fills = {"table": _identifier(table), "kv_metadata": ", KV_METADATA $labels" if labels else ""}
+    if report_key is not None:
+        fills["report_key"] = _identifier(report_key)
+    return query(f"export/{name}").format(**fills)
+
+
+def _copy_parameters(target: Path, labels: dict[str, str]) -> dict[str, object]:
+    return {"target": str(target), **({"labels": labels} if labels else {})}
 
 
 def _columns(conn: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    rows = conn.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main' "
-        "ORDER BY column_index", [table]).fetchall()
-    return [name for (name,) in rows]
+    return [name for (name,) in conn.execute(query("export/table_columns"), [table]).fetchall()]
 
 
-def _source_query(table: str, columns: list[str]) -> tuple[str, bool]:
-    """SELECT for one table, with a fiscal_year column to partition on when it has (or can take) one."""
-    quoted = _identifier(table)
-    if PARTITION_COLUMN in columns:
-        return f"SELECT * FROM {quoted}", True
-    key = next((column for column in _REPORT_KEYS if column in columns), None)
-    if key is None or table == "reports":
-        return f"SELECT * FROM {quoted}", False
-    return (f"SELECT t.*, r.fiscal_year FROM {quoted} AS t LEFT JOIN reports AS r ON r.sha256 = t.{_identifier(key)}",
-            True)
+def _report_key(table: str, columns: list[str]) -> str | None:
+    """The column by which rows of `table` find their report (None: they have none, or are reports)."""
+    if table == "reports":
+        return None
+    return next((column for column in _REPORT_KEYS if column in columns), None)
 
 
 def export_parquet(conn: duckdb.DuckDBPyConnection, out_dir: Path) -> list[ExportedTable]:
     """Write every base table, every view and the labels file under `out_dir`; return what was written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     labels = warehouse_labels(conn)
-    tables = [name for (name,) in conn.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE NOT internal AND schema_name = 'main' ORDER BY table_name"
-    ).fetchall()]
+    tables = [name for (name,) in conn.execute(query("export/base_tables")).fetchall()]
     exported = [_export_table(conn, table, out_dir, "reports" in tables, _kv_metadata(labels, table))
                 for table in tables]
     exported += [_export_view(conn, view, out_dir, _kv_metadata(labels, view)) for view in _views(conn)]
@@ -94,40 +98,40 @@ def export_parquet(conn: duckdb.DuckDBPyConnection, out_dir: Path) -> list[Expor
 
 
 def _export_table(conn: duckdb.DuckDBPyConnection, table: str, out_dir: Path, has_reports: bool,
-                  kv_metadata: str) -> ExportedTable:
+                  labels: dict[str, str]) -> ExportedTable:
     columns = _columns(conn, table)
-    query, partitioned = _source_query(table, columns)
-    partitioned = partitioned and (has_reports or PARTITION_COLUMN in columns)
+    has_own_year = PARTITION_COLUMN in columns
+    # rows of a report take its fiscal year, when there are reports to take it from
+    report_key = None if has_own_year or not has_reports else _report_key(table, columns)
+    partitioned = has_own_year or report_key is not None
+    rows = conn.execute(_statement("count_rows", table)).fetchone()[0]
     if not partitioned:
-        query = f"SELECT * FROM {_identifier(table)}"
-    rows = conn.execute(f"SELECT count(*) FROM {_identifier(table)}").fetchone()[0]
-    if partitioned:
-        target = out_dir / table
-        options = f"FORMAT PARQUET, PARTITION_BY ({PARTITION_COLUMN}), OVERWRITE{kv_metadata}"
-    else:
         target = out_dir / f"{table}.parquet"
-        options = f"FORMAT PARQUET{kv_metadata}"
-    if partitioned and rows == 0:
+        conn.execute(_statement("copy_to_parquet_file", table, labels), _copy_parameters(target, labels))
+        return ExportedTable(table=table, rows=rows, partitioned=False, path=target)
+    target = out_dir / table
+    if rows == 0:
         # no partition to write: one empty file keeps the table's schema readable
         empty = target / f"{PARTITION_COLUMN}=NULL" / "data_0.parquet"
         empty.parent.mkdir(parents=True, exist_ok=True)
-        conn.execute(f"COPY (SELECT * EXCLUDE ({PARTITION_COLUMN}) FROM ({query})) TO {_literal(str(empty))} "
-                     f"(FORMAT PARQUET{kv_metadata})")
+        # a table taking its report's year has no fiscal_year column of its own to leave out
+        statement = "copy_without_fiscal_year" if has_own_year else "copy_to_parquet_file"
+        conn.execute(_statement(statement, table, labels), _copy_parameters(empty, labels))
+    elif has_own_year:
+        conn.execute(_statement("copy_partitioned_by_fiscal_year", table, labels), _copy_parameters(target, labels))
     else:
-        conn.execute(f"COPY ({query}) TO {_literal(str(target))} ({options})")
-    return ExportedTable(table=table, rows=rows, partitioned=partitioned, path=target)
+        conn.execute(_statement("copy_partitioned_by_report_year", table, labels, report_key=report_key),
+                     _copy_parameters(target, labels))
+    return ExportedTable(table=table, rows=rows, partitioned=True, path=target)
 
 
 def _views(conn: duckdb.DuckDBPyConnection) -> list[str]:
-    return [name for (name,) in conn.execute(
-        "SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary AND schema_name = 'main' "
-        "AND database_name = current_database() ORDER BY view_name").fetchall()]
+    return [name for (name,) in conn.execute(query("export/views")).fetchall()]
 
 
-def _export_view(conn: duckdb.DuckDBPyConnection, view: str, out_dir: Path, kv_metadata: str) -> ExportedTable:
+def _export_view(conn: duckdb.DuckDBPyConnection, view: str, out_dir: Path, labels: dict[str, str]) -> ExportedTable:
     target = out_dir / f"{view}.parquet"
-    written = conn.execute(f"COPY (SELECT * FROM {_identifier(view)}) TO {_literal(str(target))} "
-                           f"(FORMAT PARQUET{kv_metadata})").fetchone()
+    written = conn.execute(_statement("copy_to_parquet_file", view, labels), _copy_parameters(target, labels)).fetchone()
     return ExportedTable(table=view, rows=written[0] if written else 0, partitioned=False, path=target, kind="view")
 
 
@@ -137,19 +141,9 @@ def _export_view(conn: duckdb.DuckDBPyConnection, view: str, out_dir: Path, kv_m
 def warehouse_labels(conn: duckdb.DuckDBPyConnection) -> list[Label]:
     """The COMMENT ON labels of every table and view and of their columns (objects first, then columns
     in column order); view columns without a comment borrow the one of the column they read."""
-    objects = conn.execute(
-        """
-        SELECT table_name, 'table', comment FROM duckdb_tables()
-        WHERE NOT internal AND schema_name = 'main' AND database_name = current_database()
-        UNION ALL
-        SELECT view_name, 'view', comment FROM duckdb_views()
-        WHERE NOT internal AND NOT temporary AND schema_name = 'main' AND database_name = current_database()
-        """).fetchall()
+    objects = conn.execute(query("export/object_labels")).fetchall()
     kinds = {name: kind for name, kind, _ in objects}
-    columns = conn.execute(
-        "SELECT table_name, column_name, comment FROM duckdb_columns() "
-        "WHERE NOT internal AND schema_name = 'main' AND database_name = current_database() "
-        "ORDER BY table_name, column_index").fetchall()
+    columns = conn.execute(query("export/column_labels")).fetchall()
     own = {(name, column): comment for name, column, comment in columns if comment}
     reads = _view_sources(conn)
     labels = [Label(name, kind, None, comment) for name, kind, comment in sorted(objects) if comment]
@@ -165,20 +159,15 @@ def warehouse_labels(conn: duckdb.DuckDBPyConnection) -> list[Label]:
 
 def _view_sources(conn: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     """For each view, the tables and views its SQL names after FROM or JOIN, in order."""
-    rows = conn.execute(
-        "SELECT view_name, sql FROM duckdb_views() WHERE NOT internal AND NOT temporary AND schema_name = 'main' "
-        "AND database_name = current_database()").fetchall()
+    rows = conn.execute(query("export/view_definitions")).fetchall()
     return {view: list(dict.fromkeys(match.group(2) for match in _READS_FROM.finditer(sql or "")))
             for view, sql in rows}
 
 
-def _kv_metadata(labels: list[Label], name: str) -> str:
-    """`, KV_METADATA {...}` for a COPY of table or view `name`, or "" when it has no label."""
-    pairs = [(LABEL_KEY if label.column_name is None else f"{LABEL_KEY}.{label.column_name}", label.label_zh)
-             for label in labels if label.object_name == name]
-    if not pairs:
-        return ""
-    return ", KV_METADATA {" + ", ".join(f"{_literal(key)}: {_literal(value)}" for key, value in pairs) + "}"
+def _kv_metadata(labels: list[Label], name: str) -> dict[str, str]:
+    """The Parquet key-value metadata of table or view `name`: label_zh, label_zh.<column> (may be empty)."""
+    return {LABEL_KEY if label.column_name is None else f"{LABEL_KEY}.{label.column_name}": label.label_zh
+            for label in labels if label.object_name == name}
 
 
 def _export_labels(labels: list[Label], target: Path) -> ExportedTable:

@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.concepts import CONCEPTS_CSV, Concept, load_concepts
+from warehouse.transactions import transaction
 
 SQL_DIR = Path(__file__).with_name("sql")
 MIGRATION_NAME = re.compile(r"\d{3}_[\w-]+\.sql")
@@ -100,24 +101,20 @@ def migrate(conn: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[st
 
 def _apply(conn: duckdb.DuckDBPyConnection, name: str, sql: str, checksum: str) -> None:
     # One transaction per file: a failing migration leaves the schema as it was before the file.
-    conn.execute("BEGIN TRANSACTION")
     try:
-        comments = _table_comments(conn)
-        conn.execute(sql)
-        _restore_comments(conn, comments)
-        conn.execute(
-            """
-            INSERT INTO schema_migrations (file_name, checksum) VALUES (?, ?)
-            ON CONFLICT (file_name) DO UPDATE SET checksum = excluded.checksum, applied_at = now()
-            """,
-            [name, checksum],
-        )
-        conn.execute("COMMIT")
-    except BaseException as exc:
-        conn.execute("ROLLBACK")
-        if isinstance(exc, duckdb.Error):
-            raise WarehouseError(f"migration {name} failed: {exc}") from exc
-        raise
+        with transaction(conn):
+            comments = _table_comments(conn)
+            conn.execute(sql)
+            _restore_comments(conn, comments)
+            conn.execute(
+                """
+                INSERT INTO schema_migrations (file_name, checksum) VALUES (?, ?)
+                ON CONFLICT (file_name) DO UPDATE SET checksum = excluded.checksum, applied_at = now()
+                """,
+                [name, checksum],
+            )
+    except duckdb.Error as exc:  # the failed statement or COMMIT; anything else (KeyboardInterrupt) as it is
+        raise WarehouseError(f"migration {name} failed: {exc}") from exc
 
 
 TableComments = dict[tuple[str, str | None], str]  # (table, column or None for the table) -> comment

@@ -33,6 +33,7 @@ import pyarrow as pa
 
 from warehouse import db
 from warehouse.concepts import CONCEPTS_CSV
+from warehouse.transactions import transaction
 
 ALIAS = "lake"
 SCHEMES = ("ducklake+postgres", "ducklake+postgresql")
@@ -453,16 +454,11 @@ def ensure_schema(conn: duckdb.DuckDBPyConnection, *, alias: str = ALIAS, concep
     with catalog_lock(_attached_dsn(conn, alias)):
         [(previous,)] = conn.execute("SELECT current_database()").fetchall()
         conn.execute(f"USE {alias}")  # the view SQL names its tables unqualified: they must bind in the lake
-        conn.execute("BEGIN TRANSACTION")
         try:
-            changes = _ensure(conn, alias, reference)
-            conn.execute("COMMIT")
-        except BaseException as exc:
-            with contextlib.suppress(duckdb.Error):
-                conn.execute("ROLLBACK")
-            if isinstance(exc, duckdb.Error):
-                raise LakeError(f"cannot bring the lake to the warehouse schema: {exc}") from exc
-            raise
+            with transaction(conn):
+                changes = _ensure(conn, alias, reference)
+        except duckdb.Error as exc:  # the failed statement or COMMIT; anything else as it is
+            raise LakeError(f"cannot bring the lake to the warehouse schema: {exc}") from exc
         finally:
             conn.execute(f'USE "{previous}"')
     return changes

@@ -77,15 +77,11 @@ def _print_finding(out: Console, finding: ExplainedFinding) -> None:
 def _resolve(conn: duckdb.DuckDBPyConnection, reference: str) -> str:
     """The sha256 of the report meant: by sha256 prefix, file name or path, else by unit name."""
     from tasks.corrections import match_documents
+    from warehouse.queries import query
 
     matches = match_documents(conn, reference)
     if not matches:
-        rows = conn.execute(
-            "SELECT d.sha256, d.path, r.unit_name, r.fiscal_year FROM reports AS r"
-            " JOIN v_documents AS d ON d.sha256 = r.sha256 AND d.is_latest"
-            " WHERE r.unit_name = $ref OR (NOT EXISTS (SELECT 1 FROM reports WHERE unit_name = $ref)"
-            "   AND contains(r.unit_name, $ref)) ORDER BY r.fiscal_year, d.path", {"ref": reference.strip()},
-        ).fetchall()
+        rows = conn.execute(query("explain/reports_by_unit_name"), {"ref": reference.strip()}).fetchall()
         if len(rows) == 1:
             return rows[0][0]
         if not rows:

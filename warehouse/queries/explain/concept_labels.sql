@@ -1,0 +1,2 @@
+-- The Chinese label of every concept.
+SELECT concept, zh_label FROM concepts
