@@ -9,22 +9,19 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from expectations.contract import (  # the frames' shapes are the fact contract's: re-exported here
+    AMOUNT_COLUMNS,
+    FACT_TABLES,
+    RATE_COLUMNS,
+    SCORE_COLUMNS,
+    STAFF_COLUMNS,
+    UNCLASSIFIED_COLUMNS,
+    fact_frame,
+)
 from tasks.models import ReportFacts
 
-AMOUNT_COLUMNS = [
-    "doc_sha256", "fact_id", "concept", "basis", "value_yuan", "as_written",
-    "span_start", "span_end", "unit", "decimals", "unit_implied", "half_width_yuan", "read_by", "label",
-]
-RATE_COLUMNS = [
-    "doc_sha256", "fact_id", "concept", "kind", "value_pct", "as_written",
-    "span_start", "span_end", "decimals", "amount_id", "half_width_pct", "read_by",
-]
-STAFF_COLUMNS = ["doc_sha256", "fact_id", "concept", "value", "as_written", "span_start", "span_end", "read_by"]
-SCORE_COLUMNS = ["doc_sha256", "fact_id", "label", "value", "as_written", "span_start", "span_end", "read_by"]
-UNCLASSIFIED_COLUMNS = ["doc_sha256", "item_no", "as_written", "span_start", "span_end", "label", "reason",
-                        "value", "unit"]
-# The tables holding one report's facts: written together, replaced together.
-FACT_TABLES: tuple[str, ...] = ("amounts", "rates", "staff", "scores", "unclassified")
+__all__ = ["AMOUNT_COLUMNS", "FACT_TABLES", "RATE_COLUMNS", "SCORE_COLUMNS", "STAFF_COLUMNS",
+           "UNCLASSIFIED_COLUMNS", "facts_to_frames"]
 
 
 def facts_to_frames(reports: Iterable[tuple[str, ReportFacts]]) -> dict[str, pd.DataFrame]:
@@ -48,19 +45,5 @@ def facts_to_frames(reports: Iterable[tuple[str, ReportFacts]]) -> dict[str, pd.
         for number, u in enumerate(facts.unclassified, start=1):
             unclassified.append((sha, number, u["as_written"], u["span"][0], u["span"][1], u.get("label"),
                                  u.get("reason") or "no concept", u.get("value"), u.get("unit")))
-    return {
-        "amounts": _frame(amounts, AMOUNT_COLUMNS, {"value_yuan": "float64", "decimals": "int64",
-                                                     "half_width_yuan": "float64", "unit_implied": "bool"}),
-        "rates": _frame(rates, RATE_COLUMNS, {"value_pct": "float64", "decimals": "int64",
-                                               "half_width_pct": "float64"}),
-        "staff": _frame(staff, STAFF_COLUMNS, {"value": "int64"}),
-        "scores": _frame(scores, SCORE_COLUMNS, {"value": "float64"}),
-        "unclassified": _frame(unclassified, UNCLASSIFIED_COLUMNS, {"item_no": "int64", "value": "float64"}),
-    }
-
-
-def _frame(rows: list[tuple], columns: list[str], dtypes: dict[str, str]) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(rows, columns=columns)
-    for column in ("span_start", "span_end"):
-        frame[column] = frame[column].astype("int64")
-    return frame.astype(dtypes)
+    rows = {"amounts": amounts, "rates": rates, "staff": staff, "scores": scores, "unclassified": unclassified}
+    return {name: fact_frame(name, table_rows) for name, table_rows in rows.items()}

@@ -10,17 +10,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+# the fact contract's vocabularies live with the rules; re-exported here for the pipeline's modules
+from expectations.contract import BASES, RATE_KINDS, SEVERITIES, UNIT_YUAN  # noqa: F401
+
 Basis = Literal["budget", "adjusted_budget", "final"]
 RateKind = Literal["share", "execution", "indicator", "growth"]
 Severity = Literal["error", "warning"]
 ReportStatus = Literal["passed", "warning", "failed"]
-
-BASES: tuple[str, ...] = ("budget", "adjusted_budget", "final")
-RATE_KINDS: tuple[str, ...] = ("share", "execution", "indicator", "growth")
-SEVERITIES: tuple[str, ...] = ("error", "warning")
-
-# Yuan per unit as written in the reports.
-UNIT_YUAN: dict[str, int] = {"元": 1, "千元": 1_000, "万元": 10_000, "万": 10_000, "亿元": 100_000_000, "亿": 100_000_000}
 
 
 @dataclass(slots=True)
