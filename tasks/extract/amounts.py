@@ -10,6 +10,7 @@ targets and per-capita standards are not budget lines.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -18,7 +19,7 @@ from tasks.extract.numbers import (
     ARABIC_NUMBER,
     CHINESE_NUMBER,
     NumberFormatError,
-    parse_arabic,
+    matched_arabic,
     parse_chinese,
 )
 from tasks.extract.phrasings import (
@@ -26,9 +27,11 @@ from tasks.extract.phrasings import (
     Phrasings,
     all_leftmost_longest,
     breakdown_child,
+    first_found,
     leftmost_longest,
     rightmost,
 )
+from tasks.extract.scan import scanner
 from tasks.extract.segments import Segments
 from tasks.models import UNIT_YUAN, Amount
 
@@ -60,27 +63,60 @@ class _Mention:
     number_end: int
 
 
+# Both patterns above open with look-behinds, so the regex engine cannot skip ahead to a likely start
+# and tries them at every character of a report. The scans below find the only stretches where a match
+# can be, with patterns that do skip ahead, and run the patterns there: the same matches, faster.
+# A money match is made only of these characters and holds a unit character: it lies inside one run
+# of them that has a unit character (and _MONEY looks at nothing after its match, so ending the scan
+# at the run's end changes nothing; its look-behinds still see the text before the run).
+_MONEY_CHARS = r"[\d,. 零〇一二两三四五六七八九十百千万亿点元]"
+_MONEY_RUN = re.compile(rf"{_MONEY_CHARS}*[元万亿]{_MONEY_CHARS}*")
+# A bare number is digits with a separator, not preceded by a digit, "." or "digit,": it can start only
+# where one of these tokens starts (inside a token, a separator always follows a digit).
+_BARE_TOKEN = re.compile(r"\d+(?:[,.]\d+)+")
+_WAN_YI = {"万": "万元", "亿": "亿元"}
+
+
+def _money_matches(text: str) -> list[re.Match[str]]:
+    """_MONEY.finditer(text), scanning only the runs a money figure can lie in."""
+    return [match for run in _MONEY_RUN.finditer(text) for match in _MONEY.finditer(text, run.start(), run.end())]
+
+
+def _bare_matches(text: str) -> list[re.Match[str]]:
+    """_BARE.finditer(text), tried only where a bare number can start (its matches never overlap a token's
+    next one, and its look-ahead reads the real text after the token)."""
+    found = []
+    for token in _BARE_TOKEN.finditer(text):
+        match = _BARE.match(text, token.start())
+        if match is not None:
+            found.append(match)
+    return found
+
+
 def find_money_mentions(text: str) -> list[_Mention]:
     mentions: list[_Mention] = []
-    for match in _MONEY.finditer(text):
+    for match in _money_matches(text):
         if match.group("num") is not None:
             unit = match.group("unit")
             if unit in ("万", "亿") and not _bare_unit_ok(text, match.end()):
                 continue
-            parsed = parse_arabic(match.group("num"))
-            unit = {"万": "万元", "亿": "亿元"}.get(unit, unit)
-            mentions.append(_Mention(match.start(), match.end(), parsed.value, parsed.decimals, unit,
-                                     match.end("num")))
+            value, decimals = matched_arabic(match.group("num"))
+            unit = _WAN_YI.get(unit, unit)
+            mentions.append(_Mention(match.start(), match.end(), value, decimals, unit, match.end("num")))
         else:
             mention = _chinese_mention(match)
             if mention is not None:
                 mentions.append(mention)
-    taken = [(m.start, m.end) for m in mentions]
-    for match in _BARE.finditer(text):
-        if any(s <= match.start() < e for s, e in taken):
+    # The money figures do not overlap and are in text order: the one that may hold an offset is the
+    # last starting at or before it.
+    taken_starts = [m.start for m in mentions]
+    taken_ends = [m.end for m in mentions]
+    for match in _bare_matches(text):
+        at = bisect_right(taken_starts, match.start()) - 1
+        if at >= 0 and match.start() < taken_ends[at]:
             continue
-        parsed = parse_arabic(match.group("num"))
-        mentions.append(_Mention(match.start(), match.end(), parsed.value, parsed.decimals, None, match.end()))
+        value, decimals = matched_arabic(match.group("num"))
+        mentions.append(_Mention(match.start(), match.end(), value, decimals, None, match.end()))
     mentions.sort(key=lambda m: m.start)
     return mentions
 
@@ -146,7 +182,7 @@ def extract_amounts(text: str, segments: Segments, phrasings: Phrasings,
             context = context[restart:]
         neighbours = mention.unit or _implied_unit(mentions, index, segments)
         unit = neighbours or _unit_in_force(stated_unit, mention.start)
-        if unit is None or (mention.unit is None and phrasings.score.search(context)):
+        if unit is None or (mention.unit is None and scanner(phrasings.score).search(context)):
             continue  # "（单位：万元，下同）… 自评总分 88.8": a score, not money
         if _earlier_year(context, fiscal_year):
             _unclassified(skipped, text, mention, context, "a prior year's figure, not this year's")
@@ -261,7 +297,7 @@ def _opens_parts(text: str, mentions: list[_Mention], index: int, segments: Segm
 
 def _stated_units(text: str, phrasings: Phrasings) -> list[tuple[int, str]]:
     """Where a report states once the unit of the bare figures that follow: "（以下金额单位均为万元）"."""
-    return [(match.end(), match.group("unit")) for match in phrasings.unit_statement.finditer(text)]
+    return [(match.end(), match.group("unit")) for match in scanner(phrasings.unit_statement).finditer(text)]
 
 
 def _unit_in_force(stated: list[tuple[int, str]], offset: int) -> str | None:
@@ -279,6 +315,9 @@ def _project_list_items(text: str, phrasings: Phrasings) -> set[int]:
     """Start offsets of the numbered paragraphs that list projects under a heading such as "主要项目支出
     情况如下：" or "三、重点项目实施情况"."""
     items: set[int] = set()
+    heading = scanner(phrasings.item_list_heading)
+    if heading.context_free and heading.search(text) is None:
+        return items  # no line names a list of projects (a match in a line would be one in the text)
     in_list = False
     offset = 0
     for line in text.split("\n"):
@@ -287,7 +326,7 @@ def _project_list_items(text: str, phrasings: Phrasings) -> set[int]:
                 if in_list:
                     items.add(offset)
             else:
-                in_list = bool(phrasings.item_list_heading.search(line))
+                in_list = bool(heading.search(line))
         offset += len(line) + 1
     return items
 
@@ -317,7 +356,7 @@ _AFTER_WORDS = Label(re.compile(""), "")
 def _not_a_budget_line(text: str, mention: _Mention, context: str, phrasings: Phrasings) -> Label | None:
     """The [[skip_amount]] row the words before a figure match (or a stand-in for words after it)."""
     words = context.rstrip()
-    skip = next((row for row in phrasings.skip_amount if row.pattern.search(words)), None)
+    skip = first_found(phrasings.skip_amount, words)  # the first row found, in lexicon order
     if skip is None and phrasings.skip_after.match(text, mention.end):
         return _AFTER_WORDS
     return skip
@@ -390,7 +429,7 @@ def _name(
         last.span[0], offset
     ):
         return _Named("special_fund.item", basis)
-    if last_in_sentence is None and (phrasings.unnamed_total.search(context) or (
+    if last_in_sentence is None and (scanner(phrasings.unnamed_total).search(context) or (
             basis in ("budget", "adjusted_budget") and basis_word is not None
             and ("预算" in context or report_kind in _FUND_KINDS))):
         # "2021年年初预算数1,962.00万元", "全年预算数为3,512.76万元": the unit's (or project's) whole money

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from tasks.extract.metadata import UNIT_SUFFIX
-from tasks.extract.phrasings import Phrasings
+from tasks.extract.phrasings import Phrasings, first_found, first_whole
 
 _SPLIT = re.compile(r"\s*(?:\||\t| {2,})\s*")
 _SEAL = re.compile(r"\((?:盖章|公章|签章|章)\)")
@@ -59,10 +59,8 @@ class FormFields:
 
 def _key_field(key: str, phrasings: Phrasings) -> str | None:
     cleaned = _SEAL.sub("", key).replace(" ", "").strip(":")
-    for label in phrasings.form_keys:
-        if label.pattern.fullmatch(cleaned):
-            return label.value
-    return None
+    label = first_whole(phrasings.form_keys, cleaned)
+    return label.value if label is not None else None
 
 
 def _clean_value(name: str, value: str) -> str | None:
@@ -87,7 +85,11 @@ def form_fields(text: str, phrasings: Phrasings) -> FormFields:
         offsets.append(offset)
         offset += len(line) + 1
     for number, line in enumerate(lines):
-        cells = [c for c in _SPLIT.split(line.strip()) if c]
+        stripped = line.strip()
+        # _SPLIT needs a bar, a tab or two spaces; without them (prose) the line is its one cell, and the
+        # pattern (tried at every character) is not run
+        cells = [c for c in _SPLIT.split(stripped) if c] if "|" in stripped or "\t" in stripped \
+            or "  " in stripped else ([stripped] if stripped else [])
         for position, cell in enumerate(cells):
             found = _KEY_VALUE.match(cell)
             name = _key_field(found.group("key"), phrasings) if found else None
@@ -117,10 +119,9 @@ def title_kinds(text: str, phrasings: Phrasings) -> list[tuple[int, str]]:
     for line in text.split("\n"):
         stripped = line.strip()
         if 0 < len(stripped) <= _MAX_TITLE and (_TITLE_END.search(stripped) or "自评" in stripped):
-            for label in phrasings.report_kinds:
-                if label.pattern.search(stripped):
-                    found.append((offset, label.value))
-                    break
+            label = first_found(phrasings.report_kinds, stripped)  # the first kind found, in lexicon order
+            if label is not None:
+                found.append((offset, label.value))
         offset += len(line) + 1
     return found
 

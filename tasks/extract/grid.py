@@ -182,7 +182,9 @@ def _mark(used: list[bool], block: list[int]) -> None:
 
 
 def _pipe_grids(lines: list[tuple[int, str]], used: list[bool]) -> list[Grid]:
-    grids = []
+    grids: list[Grid] = []
+    if not any("|" in line for _, line in lines):
+        return grids  # no line has a bar: no block (one pass in C instead of _blocks' Python loop)
     for block in _blocks(lines, used, lambda line: "|" in line):
         grid = _grid("pipe", _separated_rows(lines, block, "|")[:_MAX_ROWS], block[0])
         if grid is not None:
@@ -192,7 +194,9 @@ def _pipe_grids(lines: list[tuple[int, str]], used: list[bool]) -> list[Grid]:
 
 
 def _tab_grids(lines: list[tuple[int, str]], used: list[bool]) -> list[Grid]:
-    grids = []
+    grids: list[Grid] = []
+    if not any("\t" in line for _, line in lines):
+        return grids  # no line has a tab: no block
     for block in _blocks(lines, used, lambda line: "\t" in line):
         grid = _grid("tab", _separated_rows(lines, block, "\t")[:_MAX_ROWS], block[0])
         if grid is not None:
@@ -202,6 +206,13 @@ def _tab_grids(lines: list[tuple[int, str]], used: list[bool]) -> list[Grid]:
 
 
 # ---------------------------------------------------------------- whitespace-aligned columns
+
+def _has_gap(stripped: str) -> bool:
+    """_HAS_GAP.search(stripped), without the regex (tried at every character, it costs more than the rest
+    of a prose line's reading): a gap is a whitespace run other than one plain space, and str.split and
+    the regex's \\s agree on what whitespace is."""
+    return " ".join(stripped.split()) != stripped
+
 
 def _display_columns(line: str) -> list[int]:
     """The display column at which each character starts (CJK and full-width characters are two wide)."""
@@ -238,7 +249,7 @@ def _segments(offset: int, line: str) -> list[_Segment]:
 
 def _aligned_grids(lines: list[tuple[int, str]], used: list[bool]) -> list[Grid]:
     # Only a line with a gap (or a wrapped digit) can be a row: skip measuring the rest, most of the text.
-    segmented = [_segments(offset, line) if not used[i] and (_HAS_GAP.search(line.strip())
+    segmented = [_segments(offset, line) if not used[i] and (_has_gap(line.strip())
                                                              or _WRAPPED_DIGITS.match(line.strip())) else []
                  for i, (offset, line) in enumerate(lines)]
     grids: list[Grid] = []
@@ -325,10 +336,13 @@ def _spaced_grids(lines: list[tuple[int, str]], used: list[bool]) -> list[Grid]:
     index = 0
     while index < len(lines):
         offset, line = lines[index]
+        if " " not in line:  # no space: no header here (the test below would find no cells)
+            index += 1
+            continue
         # A header with wide gaps is an aligned table's (read by position below), not single-spaced.
         stripped = line.strip()
         header = _cells(offset, line, " ") if not used[index] and " " in stripped \
-            and not _HAS_GAP.search(stripped) else []
+            and not _has_gap(stripped) else []
         header = [c for c in header if c.text]
         roles = [column_role(c.text)[0] for c in header]
         if sum(1 for r in roles if r in _MONEY_ROLES) < 2 or any(r is None for r in roles[1:]):
@@ -365,6 +379,9 @@ def _cell_per_line_grids(lines: list[tuple[int, str]], used: list[bool]) -> list
     grids: list[Grid] = []
     index = 0
     while index < len(lines):
+        if used[index] or not _may_start_header(lines[index][1], column_role):
+            index += 1  # _header_run would stop at this very line: no header
+            continue
         header, after = _header_run(lines, used, index, column_role)
         if len(header) < 3 or sum(1 for c in header if column_role(c.text)[0] in _MONEY_ROLES) < 2:
             index = max(after, index + 1)
@@ -409,6 +426,13 @@ def _looks_numeric(text: str) -> bool:
 
 def _is_blank(text: str) -> bool:
     return bool(_EMPTY.match(text))
+
+
+def _may_start_header(text: str, column_role) -> bool:
+    """Whether _header_run takes this line as a first header cell (its tests for a line, in its order)."""
+    stripped = text.strip()
+    return bool(stripped) and "|" not in text and "\t" not in text and "  " not in stripped \
+        and len(stripped) <= _MAX_HEADER_CELL and column_role(stripped)[0] is not None
 
 
 def _header_run(lines: list[tuple[int, str]], used: list[bool], index: int, column_role) -> tuple[list[Cell], int]:

@@ -18,6 +18,7 @@ from functools import cache
 
 from tasks.extract.gazetteer import fast_place, quiet_jionlp
 from tasks.extract.numbers import NumberFormatError, parse_chinese
+from tasks.extract.scan import scanner
 
 _NAME_LINE = re.compile(r"(?:部门|单位|项目)?(?:\(单位\))?(?:名称|单位)\s?[:]\s?(?P<name>[^\n:]{2,40})")
 _TITLE_WORDS = re.compile(
@@ -26,6 +27,7 @@ _TITLE_WORDS = re.compile(
 )
 # a unit's full name where the text first gives it a short one: "XX局（以下简称“县林业局”）"
 _SHORT_NAME_AFTER = re.compile(r"(?:^|(?<=[\n。]))\s*(?P<name>[^\s,;。、:()“”\"]{3,30}?)\((?:以下简称|下称|简称)")
+_SHORT_NAME_MARK = re.compile(r"\((?:以下简称|下称|简称)")  # what every _SHORT_NAME_AFTER match holds
 _LEADING_NOISE = re.compile(r"^(?:附件\s?\d*:?$|\d{4} ?年度?\s?|关于)+")
 UNIT_SUFFIX = re.compile(
     r"(?:协会|联合会|委员会|局|厅|办公室|政府|中心|院|所|站|馆|团|会|部|处|队|社|委|室|署|校|学校|学|幼儿园|医院|街道办事处|街道|镇|乡|科协|妇联|残联|团委|文联)$"
@@ -35,8 +37,10 @@ _DATE_LINE = re.compile(
     r"|^\s?\(?\s?(?P<y2>\d{4})[-./](?P<m2>\d{1,2})(?:[-./](?P<d2>\d{1,2}))?\s?\)?\s?$"
 )
 _CN_DATE_LINE = re.compile(r"^\s?\(?\s?(?P<y>[〇零一二三四五六七八九]{4})年(?P<m>[一二三四五六七八九十]{1,2})月(?:(?P<d>[一二三四五六七八九十]{1,3})日)?\s?\)?\s?$")
-_YEAR = re.compile(r"(?<![\d.])(?P<y>20\d{2}) ?年")
-_TITLE_YEAR = re.compile(r"(?<!\d)(?P<y>20\d{2}) ?年度?")
+# The look-behind comes after the literal "20" (looking back past it: the same test of the character
+# before the year), so the regex engine can skip ahead to each "20" instead of trying every character.
+_YEAR = re.compile(r"(?P<y>20(?<![\d.]20)\d{2}) ?年")  # (?<![\d.])20\d{2} ?年
+_TITLE_YEAR = re.compile(r"(?P<y>20(?<!\d20)\d{2}) ?年度?")  # (?<!\d)20\d{2} ?年度?
 _CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 _SECTION_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|\(?[一二三四五六七八九十]+\)|目 ?录|摘要|正文)")
 _TITLE_LINES = 6
@@ -58,11 +62,13 @@ def title_lines(text: str) -> list[str]:
 
 def unit_name(text: str) -> str | None:
     head = "\n".join(text.split("\n")[:30])
-    for match in _NAME_LINE.finditer(head):
+    for match in scanner(_NAME_LINE).finditer(head):
         name = match.group("name").strip()
         if UNIT_SUFFIX.search(name):
             return name
-    for match in _SHORT_NAME_AFTER.finditer(head):  # "榕江县林业局（以下简称“县林业局”）是…": the full name
+    # "榕江县林业局（以下简称“县林业局”）是…": the full name (the pattern is tried at every line start, so
+    # only where the text has its "(简称" part at all)
+    for match in _SHORT_NAME_AFTER.finditer(head) if _SHORT_NAME_MARK.search(head) else ():
         name = match.group("name")
         if UNIT_SUFFIX.search(name):
             return name

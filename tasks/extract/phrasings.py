@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
+
+from tasks.extract.scan import first_chars, scanner, widths
 
 PHRASINGS_TOML = Path(__file__).resolve().parent.parent / "phrasings.toml"
 
@@ -26,6 +28,8 @@ class Label:
     concept_in: tuple[tuple[str, str], ...] = ()  # (report kind, concept) where the kind changes the concept
 
     def concept_for(self, report_kind: str | None) -> str:
+        if not self.concept_in:
+            return self.value  # most labels: no dict to build
         return dict(self.concept_in).get(report_kind or "", self.value)
 
 
@@ -126,33 +130,120 @@ def load_phrasings(path: Path = PHRASINGS_TOML) -> Phrasings:
     )
 
 
-_ANY_OF: dict[int, tuple[tuple[Label, ...], re.Pattern[str]]] = {}
+class _LabelIndex:
+    """A label tuple compiled for fast lookups (built once per tuple, see `_index_of`).
+
+    `union` is one pattern for all the labels: its first match is where the earliest label starts.
+    `by_first` maps a character to the labels (in lexicon order) whose non-empty match can start
+    with it, from each pattern's parse (`_first_chars`); `any_first` are the labels that could start
+    with any character (the parse could not bound them). Trying only those at a position gives the
+    same answer as trying every label: the others cannot match there.
+    """
+
+    __slots__ = ("labels", "union", "scan", "widths", "by_first", "any_first", "first_found", "first_whole", "leftmost_longest",
+                 "rightmost")
+
+    def __init__(self, labels: tuple[Label, ...]) -> None:
+        self.labels = labels
+        self.union = re.compile("|".join(f"(?:{label.pattern.pattern})" for label in labels))
+        self.scan = scanner(self.union)  # the union's search, skipping to where a label can start
+        self.widths = widths(self.union)  # a whole text longer or shorter than any label's match is none
+        firsts = [first_chars(label.pattern) for label in labels]
+        self.any_first = tuple(label for label, first in zip(labels, firsts, strict=True) if first is None)
+        chars = {char for first in firsts if first is not None for char in first}
+        self.by_first: dict[str, tuple[Label, ...]] = {
+            char: tuple(label for label, first in zip(labels, firsts, strict=True) if first is None or char in first)
+            for char in chars}
+        # Pure lookups, remembered within a bound: header cells, form keys and row labels repeat in every
+        # form, and the prose reader asks about the same words before a figure several times (the whole
+        # context, then its last clause, then again for a list of labels). A match object is only read.
+        self.first_found = lru_cache(maxsize=_LOOKUP_CACHE)(self._first_found)
+        self.first_whole = lru_cache(maxsize=_LOOKUP_CACHE)(self._first_whole)
+        self.leftmost_longest = lru_cache(maxsize=_LOOKUP_CACHE)(self._leftmost_longest)
+        self.rightmost = lru_cache(maxsize=_LOOKUP_CACHE)(self._rightmost)
+
+    def _first_found(self, text: str) -> Label | None:
+        """The first label (lexicon order) found anywhere in `text`."""
+        if self.scan.search(text) is None:
+            return None  # one scan says none is: no scan per label
+        return next((label for label in self.labels if scanner(label.pattern).search(text)), None)
+
+    def _first_whole(self, text: str) -> Label | None:
+        """The first label (lexicon order) matching the whole of `text`."""
+        if self.union.fullmatch(text) is None:
+            return None
+        return next((label for label in self.labels if label.pattern.fullmatch(text)), None)
+
+    def _leftmost_longest(self, text: str) -> tuple[Label, re.Match[str]] | None:
+        first = self.scan.search(text)
+        if first is None:
+            return None
+        start = first.start()
+        if first.end() > start:  # the common case: only the labels that match where it starts
+            best: tuple[Label, re.Match[str]] | None = None
+            best_length = 0
+            # Only the labels whose match can begin with this character (in order: the first longest wins).
+            for label in self.starting_with(text[start]):
+                match = label.pattern.match(text, start)
+                if match is not None:
+                    length = match.end() - start
+                    if length > best_length:
+                        best, best_length = (label, match), length
+            return best
+        return _leftmost_longest_scan(self.labels, text)  # an empty match hides where the first real one starts
+
+    def _rightmost(self, text: str) -> tuple[Label, re.Match[str]] | None:
+        if self.scan.search(text) is None:
+            return None  # one scan says no label occurs at all (the usual case): no scan per label
+        best: tuple[Label, re.Match[str]] | None = None
+        for label in self.labels:
+            for match in scanner(label.pattern).finditer(text):
+                if match.end() == match.start():
+                    continue
+                if best is None or (match.end(), len(match.group())) > (best[1].end(), len(best[1].group())):
+                    best = (label, match)
+        return best
+
+    def starting_with(self, char: str) -> tuple[Label, ...]:
+        return self.by_first.get(char, self.any_first)
+
+
+_INDEX: dict[int, _LabelIndex] = {}
+_LOOKUP_CACHE = 8192  # distinct strings remembered per label tuple
+
+
+def first_found(labels: tuple[Label, ...], text: str) -> Label | None:
+    """The first of `labels` (in lexicon order) whose pattern is found in `text`."""
+    return _index_of(labels).first_found(text)
+
+
+def first_whole(labels: tuple[Label, ...], text: str) -> Label | None:
+    """The first of `labels` (in lexicon order) whose pattern matches the whole of `text`."""
+    index = _index_of(labels)
+    if not index.widths[0] <= len(text) <= index.widths[1]:
+        return None  # (a prose line tried as a form key): not worth a regex nor a place in the cache
+    return index.first_whole(text)
+
+
+def _index_of(labels: tuple[Label, ...]) -> _LabelIndex:
+    """The index of a label tuple, held by the tuple's identity (the lexicon's tuples live for the process)."""
+    held = _INDEX.get(id(labels))
+    if held is None or held.labels is not labels:
+        held = _LabelIndex(labels)
+        _INDEX[id(labels)] = held
+    return held
 
 
 def _any_of(labels: tuple[Label, ...]) -> re.Pattern[str]:
     """One pattern for all the labels: its first match is where the earliest label starts."""
-    held = _ANY_OF.get(id(labels))
-    if held is None or held[0] is not labels:
-        held = (labels, re.compile("|".join(f"(?:{label.pattern.pattern})" for label in labels)))
-        _ANY_OF[id(labels)] = held
-    return held[1]
+    return _index_of(labels).union
 
 
 def leftmost_longest(labels: tuple[Label, ...], text: str) -> tuple[Label, re.Match[str]] | None:
     """The label matching earliest in `text`, the longest one at that position."""
     if not labels:
         return None
-    first = _any_of(labels).search(text)
-    if first is None:
-        return None
-    if first.end() > first.start():  # the common case: only the labels that match where it starts
-        best: tuple[Label, re.Match[str]] | None = None
-        for label in labels:
-            match = label.pattern.match(text, first.start())
-            if match and match.end() > match.start() and (best is None or len(match.group()) > len(best[1].group())):
-                best = (label, match)
-        return best
-    return _leftmost_longest_scan(labels, text)  # an empty match hides where the first real one starts
+    return _index_of(labels).leftmost_longest(text)
 
 
 def _leftmost_longest_scan(labels: tuple[Label, ...], text: str) -> tuple[Label, re.Match[str]] | None:
@@ -169,14 +260,9 @@ def _leftmost_longest_scan(labels: tuple[Label, ...], text: str) -> tuple[Label,
 
 def rightmost(labels: tuple[Label, ...], text: str) -> tuple[Label, re.Match[str]] | None:
     """The label whose match ends last in `text` (the words nearest to what follows)."""
-    best: tuple[Label, re.Match[str]] | None = None
-    for label in labels:
-        for match in label.pattern.finditer(text):
-            if match.end() == match.start():
-                continue
-            if best is None or (match.end(), len(match.group())) > (best[1].end(), len(best[1].group())):
-                best = (label, match)
-    return best
+    if not labels:
+        return None
+    return _index_of(labels).rightmost(text)
 
 
 def all_leftmost_longest(labels: tuple[Label, ...], text: str) -> list[Label]:

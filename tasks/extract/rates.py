@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 
-from tasks.extract.numbers import CHINESE_NUMBER, NumberFormatError, parse_arabic, parse_percent_words
+from tasks.extract.numbers import CHINESE_NUMBER, NumberFormatError, matched_arabic, parse_percent_words
 from tasks.extract.phrasings import Phrasings, leftmost_longest
+from tasks.extract.scan import run_start, scanner
 from tasks.extract.segments import Segments
 from tasks.models import Amount, Rate
 
@@ -23,6 +24,10 @@ _PERCENT = re.compile(
     # "执行率 97.35" without the % sign: only right after an execution keyword
     r"|(?<=率)(?P<bare_lead>(?:为|达|达到|是)? ?)(?P<bare>\d{1,3}\.\d+)(?![\d.%])(?! ?%)"
 )
+# _PERCENT opens with look-behinds, so the regex engine would try it at every character. Its matches
+# start at the run of digits and points before a "%" (after at most one space), at "百分之", or right
+# after "率": only those places are tried, in text order (see _percent_matches).
+_PERCENT_MARK = re.compile(r"%|百分之|率")
 _MAX_CLAUSE = 60  # a rate's label sits right before it; bounds work on hostile text
 _CLAUSE_SEPARATORS = ",;:、()。\n"
 _FILLER_TAIL = re.compile(r"(?:达到|达|为|约|是|仅为|仅|超过|了|的|在|保持|均|高达|近|已|已达)+ ?$")
@@ -30,26 +35,53 @@ _FILLER_HEAD = re.compile(r"^(?:其中|其|同时|另外|且)")
 
 
 def _clause_before(text: str, start: int, floor: int) -> str:
-    i = start
-    while i > floor and text[i - 1] not in _CLAUSE_SEPARATORS:
-        i -= 1
-    return text[i:start]
+    """The words from the last clause separator in [floor, start) (or from floor) up to start; one
+    C-level rfind per separator rather than a step back per character."""
+    last = max(text.rfind(separator, floor, start) for separator in _CLAUSE_SEPARATORS)
+    return text[max(floor, last + 1):start]
+
+
+def _percent_matches(text: str) -> list[re.Match[str]]:
+    """_PERCENT.finditer(text), tried only where a percentage can start."""
+    found: list[re.Match[str]] = []
+    position = 0
+    tried = -1
+    for mark in _PERCENT_MARK.finditer(text):
+        if mark.group() == "%":
+            end = mark.start()
+            if end > 0 and text[end - 1] == " ":
+                end -= 1
+            at = run_start(text, end, ".")
+            if at == end:
+                continue  # no digits before the %
+        elif mark.group() == "率":
+            at = mark.end()
+        else:
+            at = mark.start()
+        if at < position or at == tried:  # the candidates come in text order: only the repeats skip
+            continue
+        tried = at
+        match = _PERCENT.match(text, at)
+        if match is not None:
+            found.append(match)
+            position = match.end()
+    return found
 
 
 def extract_rates(text: str, segments: Segments, phrasings: Phrasings, amounts: list[Amount]) -> list[Rate]:
     rates: list[Rate] = []
     amount_starts = sorted(amounts, key=lambda a: a.span[0])
-    for match in _PERCENT.finditer(text):
+    for match in _percent_matches(text):
         value, decimals = _value(match)
         if value is None:
             continue
         start = match.start("bare") if match.group("bare") else match.start()
         sentence_start = segments.sentence_start(start)
         clause = _clause_before(text, start, max(sentence_start, start - _MAX_CLAUSE))
-        if match.group("bare") and not phrasings.rate_execution.search(clause):
+        if match.group("bare") and not scanner(phrasings.rate_execution).search(clause):
             continue
         tail = clause.rstrip()[-4:]
-        if phrasings.rate_target.search(tail) and not phrasings.rate_growth.search(tail):
+        if scanner(phrasings.rate_target).search(tail) and not scanner(phrasings.rate_growth).search(tail):
             continue
         previous = [a for a in amount_starts if a.span[1] <= start and a.span[0] >= sentence_start]
         kind, concept, amount_id = _classify(clause, phrasings, previous)
@@ -69,13 +101,15 @@ def extract_rates(text: str, segments: Segments, phrasings: Phrasings, amounts: 
 
 
 def _value(match: re.Match[str]) -> tuple[float | None, int]:
+    # num and bare are ARABIC_NUMBER shapes the pattern matched: read without checking them again
+    if match.group("num") is not None:
+        value, decimals = matched_arabic(match.group("num"))
+        return float(value), decimals
+    if match.group("words") is None:
+        value, decimals = matched_arabic(match.group("bare"))
+        return float(value), decimals
     try:
-        if match.group("num") is not None:
-            parsed = parse_arabic(match.group("num"))
-        elif match.group("words") is not None:
-            parsed = parse_percent_words(match.group("words"))
-        else:
-            parsed = parse_arabic(match.group("bare"))
+        parsed = parse_percent_words(match.group("words"))
     except NumberFormatError:
         return None, 0
     return float(parsed.value), parsed.decimals
@@ -84,7 +118,7 @@ def _value(match: re.Match[str]) -> tuple[float | None, int]:
 def _classify(clause: str, phrasings: Phrasings, previous: list[Amount]) -> tuple[str, str, str | None]:
     """(kind, concept, amount_id) of a rate from the clause before it and the figures before it."""
     words = _FILLER_HEAD.sub("", clause.strip())
-    growth = phrasings.rate_growth.search(words)
+    growth = scanner(phrasings.rate_growth).search(words)
     if growth is not None:
         return "growth", _label(words[: growth.start()]) or _label(growth.group()), None
     if "占" in words:
@@ -97,7 +131,7 @@ def _classify(clause: str, phrasings: Phrasings, previous: list[Amount]) -> tupl
             part = next((a for a in reversed(previous) if a.concept == named[0].value), None)
             return "share", named[0].value, part.id if part else None
         return "indicator", _label(words), None
-    execution = phrasings.rate_execution.search(words)
+    execution = scanner(phrasings.rate_execution).search(words)
     if execution is not None:
         head = words[: execution.start()]
         named = leftmost_longest(phrasings.amount_labels, head)

@@ -11,10 +11,16 @@ from __future__ import annotations
 import re
 
 from tasks.extract.phrasings import Phrasings, rightmost
+from tasks.extract.scan import run_start, scanner
 from tasks.extract.segments import Segments
 from tasks.models import Staff
 
 _COUNT = re.compile(r"(?<![\d.])(?<!\d,)(?P<num>\d{1,3}(?:,\d{3})+|\d{1,6}) ?(?:人|名)(?!次)")
+# _COUNT opens with look-behinds, so the regex engine would try it at every character. A count ends
+# with 人/名 (after at most one space) right after its number, which starts at the start of the run of
+# digits and commas before it or right after one of the run's commas (a digit before it is excluded by
+# the look-behind): only those places are tried, in text order.
+_COUNT_UNIT = re.compile("[人名]")
 _STAFF_CONCEPT = {
     ("authorized", None): "staff.authorized",
     ("actual", None): "staff.actual",
@@ -33,14 +39,14 @@ def extract_staff(text: str, segments: Segments, phrasings: Phrasings) -> list[S
     scope: str | None = None
     last_top_kind: str | None = None  # in_service or authorized: what 行政编制/事业编制 break down
     sentence = -1
-    for match in _COUNT.finditer(text):
+    for match in _count_matches(text):
         start = match.start()
         sentence_start = segments.sentence_start(start)
         if sentence_start != sentence:
             sentence, scope, last_top_kind = sentence_start, None, None
         context = text[max(sentence_start, previous_end, start - 80):start]
         previous_end = match.end()
-        if any(pattern.search(context) for pattern in phrasings.staff_skip):
+        if any(scanner(pattern).search(context) for pattern in phrasings.staff_skip):
             continue
         scope_word = rightmost(phrasings.staff_scopes, context)
         kind_word = rightmost(phrasings.staff_kinds, context)
@@ -67,6 +73,28 @@ def extract_staff(text: str, segments: Segments, phrasings: Phrasings) -> list[S
             )
         )
     return _lone_kind_is_the_total(_dedupe(staff))
+
+
+def _count_matches(text: str) -> list[re.Match[str]]:
+    """_COUNT.finditer(text), tried only where a count can start (see _COUNT_UNIT)."""
+    found: list[re.Match[str]] = []
+    position = 0
+    for unit in _COUNT_UNIT.finditer(text):
+        end = unit.start()
+        if end > 0 and text[end - 1] == " ":
+            end -= 1
+        at = run_start(text, end, ",")
+        while at < end:
+            if at >= position:
+                match = _COUNT.match(text, at)
+                if match is not None:
+                    found.append(match)
+                    position = match.end()
+            comma = text.find(",", at, end)
+            if comma < 0:
+                break
+            at = comma + 1
+    return found
 
 
 def _lone_kind_is_the_total(staff: list[Staff]) -> list[Staff]:

@@ -19,11 +19,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from tasks.extract.grid import Cell, Grid, find_grids
 from tasks.extract.numbers import ARABIC_NUMBER, parse_arabic
-from tasks.extract.phrasings import Phrasings, leftmost_longest, load_phrasings
+from tasks.extract.phrasings import Phrasings, first_found, first_whole, leftmost_longest, load_phrasings
 from tasks.models import UNIT_YUAN, Amount, Rate, Region, Score
 
 MONEY_ROLES = ("budget", "adjusted_budget", "final", "funds_received")
@@ -51,6 +51,8 @@ class TableFacts:
     money_tables: list[int] = field(default_factory=list)  # where each money table starts
 
     def covers(self, span: tuple[int, int]) -> bool:
+        if not self.cells:
+            return False  # no table read (most prose reports): asked of every prose figure
         return any(start <= span[0] < end for start, end in self.cells)
 
 
@@ -59,6 +61,7 @@ def _phrasings() -> Phrasings:
     return load_phrasings()
 
 
+@lru_cache(maxsize=8192)  # a pure lookup; the grid readers ask it of every short line and cell, often again
 def column_role(text: str) -> tuple[str | None, str | None]:
     """(role, money unit) of a header cell: "全年执行数(万元)" -> ("final", "万元")."""
     phrasings = _phrasings()
@@ -66,10 +69,8 @@ def column_role(text: str) -> tuple[str | None, str | None]:
     name = _PARENS.sub("", text).replace(" ", "").strip(":")
     if not name:
         return None, unit
-    for label in phrasings.table_columns:
-        if label.pattern.search(name):
-            return label.value, unit
-    return None, unit
+    label = first_found(phrasings.table_columns, name)
+    return (label.value if label is not None else None), unit
 
 
 def clean_label(text: str) -> str:
@@ -86,9 +87,9 @@ def row_concept(label: str, phrasings: Phrasings) -> str | None:
     cleaned = clean_label(label)
     if not cleaned:
         return None
-    for row in phrasings.table_rows:
-        if row.pattern.fullmatch(cleaned):
-            return row.value
+    row = first_whole(phrasings.table_rows, cleaned)
+    if row is not None:
+        return row.value
     found = leftmost_longest(phrasings.amount_labels, cleaned)
     if found is not None and found[1].start() == 0 and len(cleaned) - found[1].end() <= 2:
         return found[0].value
