@@ -27,6 +27,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from tasks.extract.columns import column_role  # the lexicon decides what a header is
 from tasks.models import Region
 
 _ALIGNED_GAP = re.compile(r"\S+(?: \S+)*")  # runs of text: two spaces or more end a cell
@@ -330,7 +331,6 @@ def _join_wrapped(row: list[Cell | None], tail: _Segment, anchors: list[list[int
 def _spaced_grids(lines: list[tuple[int, str]], used: list[bool]) -> list[Grid]:
     """"项目 年初预算数 全年执行数" over "基本支出 100.00 118.00": one space between cells, so a row is a
     label followed by exactly one value per value column."""
-    from tasks.extract.tables import column_role
 
     grids: list[Grid] = []
     index = 0
@@ -374,7 +374,6 @@ def _spaced_grids(lines: list[tuple[int, str]], used: list[bool]) -> list[Grid]:
 
 def _cell_per_line_grids(lines: list[tuple[int, str]], used: list[bool]) -> list[Grid]:
     """Runs of header lines (one column name per line), then rows of exactly that many lines."""
-    from tasks.extract.tables import column_role  # the lexicon decides what a header is
 
     grids: list[Grid] = []
     index = 0

@@ -19,11 +19,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache, lru_cache
+from functools import cache
 
+from tasks.extract.columns import PARENS as _PARENS
+from tasks.extract.columns import column_role
 from tasks.extract.grid import Cell, Grid, find_grids
 from tasks.extract.numbers import ARABIC_NUMBER, parse_arabic
-from tasks.extract.phrasings import Phrasings, first_found, first_whole, leftmost_longest, load_phrasings
+from tasks.extract.phrasings import Phrasings, first_whole, leftmost_longest, load_phrasings
 from tasks.models import UNIT_YUAN, Amount, Rate, Region, Score
 
 MONEY_ROLES = ("budget", "adjusted_budget", "final", "funds_received")
@@ -33,7 +35,6 @@ _VALUE = re.compile(
     rf"^(?P<cmp>[≥≤<>=]|不低于|不高于|不超过|不少于)?\s?(?P<num>{ARABIC_NUMBER})\s?"
     r"(?P<unit>亿元|万元|千元|元|%)?(?P<per>/[^\d\s]{1,6})?$")
 _EMPTY = re.compile(r"^(?:-+|—+|/|无|\\)$")
-_PARENS = re.compile(r"\([^()]*\)")
 _LABEL_PREFIX = re.compile(
     r"^(?:(?:其中|含|按[^:]{1,8}|资金(?:来源|构成|性质|类别))\s?:|其中(?=\S)|[一二三四五六七八九十]+、|\d{1,2}[.、]|\(\w{1,2}\)|[①-⑳])\s?")
 _GROWTH_NAME = re.compile(r"增长率|增幅|增速|涨幅|同比增长|提高率")
@@ -59,18 +60,6 @@ class TableFacts:
 @cache
 def _phrasings() -> Phrasings:
     return load_phrasings()
-
-
-@lru_cache(maxsize=8192)  # a pure lookup; the grid readers ask it of every short line and cell, often again
-def column_role(text: str) -> tuple[str | None, str | None]:
-    """(role, money unit) of a header cell: "全年执行数(万元)" -> ("final", "万元")."""
-    phrasings = _phrasings()
-    unit = next((m.group(1) for p in phrasings.table_units if (m := p.search(text))), None)
-    name = _PARENS.sub("", text).replace(" ", "").strip(":")
-    if not name:
-        return None, unit
-    label = first_found(phrasings.table_columns, name)
-    return (label.value if label is not None else None), unit
 
 
 def clean_label(text: str) -> str:
