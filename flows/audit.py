@@ -1,46 +1,59 @@
-"""The annual audit flow: cross-report checks of one fiscal year over the warehouse.
+"""The annual audit flow: cross-report checks of fiscal years over the warehouse.
 
-roster (optional CSV -> `roster` table) -> SQL checks in DuckDB (group-bys: missing units, duplicates,
-swings, execution outliers, score inflation, early dates) -> text checks (MinHash LSH for copied
-paragraphs, a phrase lexicon for text of another kind of unit) -> Great Expectations suites over
-frames pulled into pandas, in the file-backed GX project `OUT/gx` under the run name
-`audit-Y-<run id>` (+ Data Docs of every run in `OUT/data_docs`) -> the HTML report `OUT/audit-Y.html`
-and all findings as `OUT/audit-Y-findings.csv/.xlsx` -> `audit_findings` + `audit_runs` rows in one
+`audit_flow` audits one fiscal year (the scheduled run: the previous year by default);
+`audit_all_years_flow` audits every fiscal year of the warehouse in one pass. Both run the same steps
+once for all their years (one flow run, one read of each input, one GX project):
+roster (optional CSV -> `roster` table) -> SQL checks in DuckDB for all years at once (group-bys by
+year: missing units, duplicates, swings, execution outliers, score inflation, early dates) -> text
+checks (MinHash LSH for copied paragraphs, each year against itself and the year before; a phrase
+lexicon for text of another kind of unit) -> Great Expectations suites over frames pulled into
+pandas, each year validated under its own run name `audit-Y-<run id>` in the file-backed GX project
+`OUT/gx` (+ Data Docs of every run in `OUT/data_docs`, built once) -> per year, the HTML report
+`OUT/audit-Y.html` and its findings as `OUT/audit-Y-findings.csv` (and `.xlsx` when asked: by
+default for one year, not for all years) -> one `audit_runs` row per year, and all findings, in one
 transaction -> a Prefect markdown artifact summarizing the run.
 OUT defaults to `audit/` beside the warehouse (`warehouse/audit/` for the default one, git-ignored).
 """
 
 from __future__ import annotations
 
+import time
 import traceback
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from expectations.audit.runner import GxOutcome, run_suites
+from expectations.audit.runner import GxOutcome, GxRun, run_suites_by_run
 from flows.settings import Settings, describe
 from tasks.audit import DEFAULT_THRESHOLDS, AuditFinding, AuditThresholds
 from tasks.audit.checks import run_sql_checks
-from tasks.audit.report import AuditReport, ReportFiles, write_report
+from tasks.audit.report import AuditReport, ReportFiles, findings_frame, write_report
 from tasks.audit.store import (
+    FinishedRun,
     audit_amounts,
     audit_reports,
     audit_texts,
+    audit_years,
+    check_labels,
     fail_audit_run,
-    finish_audit_run,
+    finish_audit_runs,
     read_roster,
     replace_roster,
+    roster_size,
     start_audit_run,
 )
-from tasks.audit.text import copied_paragraphs, foreign_text
+from tasks.audit.text import copied_paragraphs_by_year, foreign_text
 from warehouse.writer import writing
 
 ARTIFACT_KEY = "annual-audit"
@@ -65,60 +78,133 @@ def previous_fiscal_year(timezone: str = DEFAULT_TIMEZONE) -> int:
 
 
 @task(name="text-checks", cache_policy=NO_CACHE, persist_result=False)
-def text_checks_task(texts: Any, fiscal_year: int, thresholds: AuditThresholds) -> list[AuditFinding]:
-    return copied_paragraphs(texts, fiscal_year, thresholds) + foreign_text(texts, fiscal_year)
+def text_checks_task(texts: Any, fiscal_years: list[int], thresholds: AuditThresholds) -> list[AuditFinding]:
+    copied = copied_paragraphs_by_year(texts, fiscal_years, thresholds)
+    return [finding for year in fiscal_years for finding in copied[year]] + foreign_text(texts, fiscal_years)
 
 
 @task(name="gx-suites", cache_policy=NO_CACHE, persist_result=False)
-def gx_task(frames: dict[str, Any], out_dir: Path | None, run_name: str, run_meta: dict[str, Any]) -> GxOutcome:
-    return run_suites(frames, out_dir, run_name=run_name, run_meta=run_meta)
+def gx_task(runs: list[GxRun], out_dir: Path | None) -> list[GxOutcome]:
+    return run_suites_by_run(runs, out_dir)
 
 
 @flow(name="annual-audit", persist_result=False)
 def audit_flow(fiscal_year: int | None = None, db: str | None = None, roster: str | None = None, out_dir: str | None = None,
-               data_docs: bool = True, swing_threshold: float = DEFAULT_THRESHOLDS.swing_threshold) -> dict[str, Any]:
+               data_docs: bool = True, swing_threshold: float = DEFAULT_THRESHOLDS.swing_threshold,
+               xlsx: bool = True) -> dict[str, Any]:
     """Audit the reports of `fiscal_year` (default: the previous year); return the run's summary."""
-    logger = get_run_logger()
     fiscal_year = fiscal_year or previous_fiscal_year()
+    result = _audit([fiscal_year], db=db, roster=roster, out_dir=out_dir, data_docs=data_docs,
+                    swing_threshold=swing_threshold, xlsx=xlsx)
+    return result["runs"][0]
+
+
+@flow(name="annual-audit-all-years", persist_result=False)
+def audit_all_years_flow(db: str | None = None, roster: str | None = None, out_dir: str | None = None,
+                         data_docs: bool = True, swing_threshold: float = DEFAULT_THRESHOLDS.swing_threshold,
+                         xlsx: bool = False, fiscal_years: list[int] | None = None) -> dict[str, Any]:
+    """Audit every fiscal year of the warehouse (or `fiscal_years`) in one pass: one audit run per
+    year (its findings, report and GX run as `audit_flow` of that year would make them) into one
+    output folder. XLSX exports only with `xlsx` (openpyxl writes ~10k findings a second: for a
+    large warehouse it would be most of the run). Returns every year's summary under `runs`, the
+    totals, and the seconds each stage took (`stage_s`)."""
+    return _audit(fiscal_years, db=db, roster=roster, out_dir=out_dir, data_docs=data_docs,
+                  swing_threshold=swing_threshold, xlsx=xlsx)
+
+
+def _audit(fiscal_years: list[int] | None, *, db: str | None, roster: str | None, out_dir: str | None,
+           data_docs: bool, swing_threshold: float, xlsx: bool) -> dict[str, Any]:
+    logger = get_run_logger()
     settings = Settings.for_run(db)
     where = describe(settings.target)
     out = Path(out_dir) if out_dir else default_out_dir(settings)
     thresholds = AuditThresholds(swing_threshold=swing_threshold)
-    params = {"fiscal_year": fiscal_year, "db": where, "roster": roster, "out_dir": str(out),
-              "thresholds": asdict(thresholds)}
+    stage_s: dict[str, float] = {}
     with writing(settings.target, holder=f"audit run {flow_run.name}", wait_s=settings.lock_wait_s,
                  on_wait=logger.warning) as conn:
         if roster:
             units = replace_roster(conn, read_roster(Path(roster)), source=Path(roster).name)
             logger.info("roster: %d units from %s", units, roster)
-        run_id = start_audit_run(conn, fiscal_year, params)
+        years = list(fiscal_years) if fiscal_years is not None else audit_years(conn)
+        run_ids = {year: start_audit_run(conn, year, {
+            "fiscal_year": year, "db": where, "roster": roster, "out_dir": str(out), "thresholds": asdict(thresholds)})
+            for year in years}
         try:
-            reports = audit_reports(conn, fiscal_year)
-            findings = run_sql_checks(conn, fiscal_year, thresholds)
-            findings += text_checks_task(audit_texts(conn, fiscal_year), fiscal_year, thresholds)
-            run_name = gx_run_name(fiscal_year, run_id)
-            gx = gx_task({"reports": reports, "amounts": audit_amounts(conn, fiscal_year)},
-                         out if data_docs else None, run_name, {"fiscal_year": fiscal_year, "run_id": run_id})
-            findings += gx.findings
-            check_labels = dict(conn.execute("SELECT check_name, zh_label FROM audit_checks").fetchall())
-            roster_size = conn.execute("SELECT count(*) FROM roster").fetchone()[0]
-            files = write_report(AuditReport(
-                fiscal_year=fiscal_year, run_id=run_id, generated_at=datetime.now().astimezone().isoformat(" ", "seconds"),
-                reports=reports, findings=findings, check_labels=check_labels, gx_results=gx.results,
-                data_docs_link=gx.data_docs_index.relative_to(out).as_posix() if gx.data_docs_index else None,
-                roster_size=roster_size, run_name=run_name,
-            ), out)
-            summary = _summary(run_id, fiscal_year, where, reports, findings, gx, files, check_labels)
-            finish_audit_run(conn, run_id, fiscal_year, findings, n_reports=len(reports),
-                             gx_success=gx.success, summary=summary)
+            with _stage(stage_s, "read"):
+                reports = audit_reports(conn, years)
+                amounts = audit_amounts(conn, years)
+                texts = audit_texts(conn, years)
+                labels, n_roster = check_labels(conn), roster_size(conn)
+            with _stage(stage_s, "sql_checks"):
+                findings = run_sql_checks(conn, years, thresholds)
+            with _stage(stage_s, "text_checks"):
+                findings += text_checks_task(texts, years, thresholds)
+            del texts  # the largest input: not kept through the rest of the run
+            reports_of, amounts_of = _by_year(reports, years), _by_year(amounts, years)
+            with _stage(stage_s, "gx"):
+                outcomes = dict(zip(years, gx_task([
+                    GxRun({"reports": reports_of[year], "amounts": amounts_of[year]}, gx_run_name(year, run_ids[year]),
+                          {"fiscal_year": year, "run_id": run_ids[year]}) for year in years],
+                    out if data_docs else None), strict=True))
+            findings_of = _findings_by_year(findings, outcomes, years)
+            summaries, finished = [], []
+            for year in years:
+                run_id, gx, year_findings = run_ids[year], outcomes[year], findings_of[year]
+                report = AuditReport(
+                    fiscal_year=year, run_id=run_id, generated_at=datetime.now().astimezone().isoformat(" ", "seconds"),
+                    reports=reports_of[year], findings=year_findings, check_labels=labels, gx_results=gx.results,
+                    data_docs_link=gx.data_docs_index.relative_to(out).as_posix() if gx.data_docs_index else None,
+                    roster_size=n_roster, run_name=gx.run_name, xlsx=xlsx)
+                with _stage(stage_s, "findings_frame"):
+                    frame = findings_frame(report)
+                with _stage(stage_s, "report_files"):
+                    files = write_report(report, out, frame)
+                summary = _summary(run_id, year, where, reports_of[year], year_findings, gx, files, labels)
+                summaries.append(summary)
+                finished.append(FinishedRun(run_id, year, year_findings, n_reports=len(reports_of[year]),
+                                            gx_success=gx.success, summary=summary,
+                                            evidence_json=frame["evidence"].tolist()))
+                logger.info("audit %d: %d reports, %d findings -> %s", year, len(reports_of[year]), len(year_findings),
+                            files.html)
+            with _stage(stage_s, "store"):
+                finish_audit_runs(conn, finished)
         except BaseException as exc:
-            fail_audit_run(conn, run_id, f"{type(exc).__name__}: {exc}")
+            for run_id in run_ids.values():
+                fail_audit_run(conn, run_id, f"{type(exc).__name__}: {exc}")
             traceback.clear_frames(exc.__traceback__)  # keep frames' frames (texts) out of the failed state
             raise
-    create_markdown_artifact(markdown=summary_markdown(summary), key=ARTIFACT_KEY,
-                             description=f"Annual audit {fiscal_year}: {len(findings)} findings")
-    logger.info("audit %d: %d reports, %d findings -> %s", fiscal_year, len(reports), len(findings), files.html)
-    return summary
+    create_markdown_artifact(markdown="\n".join(summary_markdown(summary) for summary in summaries), key=ARTIFACT_KEY,
+                             description=f"Annual audit {', '.join(map(str, years))}: {len(findings)} findings")
+    logger.info("audit stages (s): %s", ", ".join(f"{name} {seconds:.1f}" for name, seconds in stage_s.items()))
+    return {"fiscal_years": years, "db": where, "out_dir": str(out), "n_reports": len(reports),
+            "n_findings": len(findings), "runs": summaries, "stage_s": {k: round(v, 2) for k, v in stage_s.items()}}
+
+
+@contextmanager
+def _stage(stage_s: dict[str, float], name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        stage_s[name] = stage_s.get(name, 0.0) + time.perf_counter() - started
+
+
+def _by_year(frame: pd.DataFrame, years: list[int]) -> dict[int, pd.DataFrame]:
+    """The rows of each year (in their order), each frame indexed from 0 like a query of that year."""
+    groups = dict(list(frame.groupby("fiscal_year", sort=False))) if len(frame) else {}
+    return {year: groups[year].reset_index(drop=True) if year in groups else frame.iloc[0:0].reset_index(drop=True)
+            for year in years}
+
+
+def _findings_by_year(findings: list[AuditFinding], outcomes: dict[int, GxOutcome],
+                      years: list[int]) -> dict[int, list[AuditFinding]]:
+    """Each year's findings in run order: SQL checks, copied text, foreign text, then its GX suites."""
+    by_year: dict[int, list[AuditFinding]] = {year: [] for year in years}
+    for finding in findings:
+        by_year[finding.fiscal_year].append(finding)  # type: ignore[index]
+    for year in years:
+        by_year[year] += outcomes[year].findings
+    return by_year
 
 
 def _summary(run_id: str, fiscal_year: int, db: str, reports: Any, findings: list[AuditFinding],
@@ -130,12 +216,14 @@ def _summary(run_id: str, fiscal_year: int, db: str, reports: Any, findings: lis
         "by_check": [{"check": check, "zh_label": check_labels.get(check, check), "severity": severity,
                       "count": count} for (check, severity), count in by_check.most_common()],
         "gx_success": gx.success, "gx_failed": sum(not r["success"] for r in gx.results),
-        "html_report": str(files.html), "findings_csv": str(files.csv), "findings_xlsx": str(files.xlsx),
+        "html_report": str(files.html), "findings_csv": str(files.csv),
+        "findings_xlsx": str(files.xlsx) if files.xlsx else None,
         "gx_run_name": gx.run_name, "data_docs": str(gx.data_docs_index) if gx.data_docs_index else None,
     }
 
 
 def summary_markdown(summary: dict[str, Any]) -> str:
+    exports = ", ".join(f"`{summary[key]}`" for key in ("findings_csv", "findings_xlsx") if summary[key])
     lines = [
         f"# 年度审核 {summary['fiscal_year']}",
         "",
@@ -144,7 +232,7 @@ def summary_markdown(summary: dict[str, Any]) -> str:
         "- Great Expectations: " + ("all passed" if summary["gx_success"]
                                     else f"{summary['gx_failed']} expectations failed"),
         f"- HTML report: `{summary['html_report']}`",
-        f"- findings: `{summary['findings_csv']}`, `{summary['findings_xlsx']}`",
+        f"- findings: {exports}",
         "",
         "| check | 检查项 | severity | findings |",
         "|---|---|---|---:|",

@@ -55,3 +55,33 @@ def test_a_near_copy_is_found_with_its_similarity() -> None:
     assert [(f.unit_name, f.evidence["other_unit"]) for f in found] == [("甲单位", "乙单位")]
     similarity = found[0].evidence["paragraphs"][0]["similarity"]
     assert 0.8 <= similarity < 1.0
+
+
+def test_lsh_candidates_are_those_datasketch_returns() -> None:
+    from datasketch import MinHashLSH
+
+    from tasks.audit.similarity import candidate_pairs, hashvalues_of_sets, lsh_hashranges, shingle_vocabulary
+
+    texts = [f"{COPIED}{number}{OTHER[: number % 30]}" for number in range(300)] + [OTHER, COPIED, "短"]
+    codes, bounds, hashes = shingle_vocabulary(texts)
+    left, right = candidate_pairs(hashvalues_of_sets(hashes, codes, bounds), lsh_hashranges(0.8))
+    index = MinHashLSH(threshold=0.8, num_perm=NUM_PERM)
+    ours = minhashes([shingles(text) for text in texts])
+    for key, minhash in enumerate(ours):
+        index.insert(key, minhash)
+    expected = {(key, other) for key, minhash in enumerate(ours) for other in index.query(minhash) if key < other}
+    assert expected and set(zip(left.tolist(), right.tolist(), strict=True)) == expected
+
+
+def test_all_years_at_once_find_what_each_year_alone_finds() -> None:
+    from tasks.audit.text import copied_paragraphs_by_year
+
+    rows = [("甲单位", f"{COPIED}\n{OTHER}", 2021), ("乙单位", f"{COPIED}\n结尾", 2022),
+            ("丙单位", f"开头\n{OTHER}", 2022), ("丁单位", f"{COPIED}", 2023), ("甲单位", OTHER, 2023)]
+    texts = _texts(rows)
+    together = copied_paragraphs_by_year(texts, [2021, 2022, 2023])
+    for year in (2021, 2022, 2023):
+        alone = copied_paragraphs(texts[texts["fiscal_year"].between(year - 1, year)], year)
+        assert [(f.doc_sha256, f.message, f.evidence) for f in together[year]] == [
+            (f.doc_sha256, f.message, f.evidence) for f in alone]
+    assert sum(len(found) for found in together.values()) > 0

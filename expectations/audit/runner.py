@@ -31,7 +31,7 @@ from urllib.parse import unquote, urlparse
 
 import pandas as pd
 
-from tasks.audit import AuditFinding
+from expectations.audit.findings import AuditFinding
 
 SUITES_DIR = Path(__file__).with_name("suites")
 SITE_NAME = "audit"
@@ -40,6 +40,7 @@ GX_INDEX_NAME = "gx_index.html"  # GX's own (JavaScript) index, kept beside the 
 INDEX_MARKER = '<meta name="generator" content="jixiao audit">'  # in the head of our static index
 # the frame of every suite names each row's report, unit and year (findings carry them)
 CONTEXT_COLUMNS = ("unit_name", "fiscal_year")
+_SCALAR_KINDS = {"string", "empty", "bytes", "integer", "floating", "boolean", "decimal"}
 
 
 class GxSuiteError(ValueError):
@@ -66,6 +67,22 @@ def run_suites(frames: dict[str, pd.DataFrame], out_dir: Path | None = None, run
     With `out_dir`, the GX project is `out_dir/gx` and the Data Docs `out_dir/data_docs` (every run so
     far, under its `run_name`); without it nothing is written. `run_meta` goes into each stored result.
     """
+    return run_suites_by_run([GxRun(frames, run_name, run_meta or {})], out_dir, suites_dir)[0]
+
+
+@dataclass(slots=True)
+class GxRun:
+    """One named run of the suites: the frames it validates (e.g. one fiscal year's) and its meta."""
+
+    frames: dict[str, pd.DataFrame]
+    run_name: str | None
+    run_meta: dict[str, Any] = field(default_factory=dict)
+
+
+def run_suites_by_run(runs: list[GxRun], out_dir: Path | None = None, suites_dir: Path = SUITES_DIR) -> list[GxOutcome]:
+    """`run_suites` for each of `runs` (one per audited year), with one GX context, suite, validation
+    definition and checkpoint per suite for all of them, and one Data Docs build at the end: each
+    run is validated and stored under its own run name, as separate audits would have been."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # offline: no usage statistics
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
@@ -74,12 +91,13 @@ def run_suites(frames: dict[str, pd.DataFrame], out_dir: Path | None = None, run
 
     context = _context(gx, out_dir)
     source = context.data_sources.add_or_update_pandas("warehouse")
-    run_id = RunIdentifier(run_name=run_name, run_time=datetime.now(UTC))
-    outcome = GxOutcome(success=True, run_name=run_name)
+    outcomes = [GxOutcome(success=True, run_name=run.run_name) for run in runs]
+    run_ids = [RunIdentifier(run_name=run.run_name, run_time=datetime.now(UTC)) for run in runs]
     stored: list[Any] = []
     for spec in load_suites(suites_dir):
-        frame = _plain_columns(frames[spec["frame"]])
-        _check_spec(spec, frame)
+        frames = [_plain_columns(run.frames[spec["frame"]]) for run in runs]
+        for frame in frames:
+            _check_spec(spec, frame)
         # add_or_update throughout: a second audit into the same folder reuses the project
         asset = next((a for a in source.assets if a.name == spec["name"]), None) or source.add_dataframe_asset(spec["name"])
         batch_definition = next((b for b in asset.batch_definitions if b.name == "all"), None) \
@@ -92,15 +110,16 @@ def run_suites(frames: dict[str, pd.DataFrame], out_dir: Path | None = None, run
             name=f"audit-{spec['name']}", validation_definitions=[validation],
             result_format={"result_format": "COMPLETE", "unexpected_index_column_names": spec["key_columns"]},
         ))
-        result = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=run_id)
-        outcome.success = outcome.success and bool(result.success)
-        for key, run_result in result.run_results.items():
-            for expectation_result in run_result.results:
-                _record(outcome, spec, frame, expectation_result)
-            # a dataframe batch names no asset in its batch spec: Data Docs would say "Data asset: None"
-            run_result.meta["batch_spec"]["data_asset_name"] = spec["name"]
-            run_result.meta["audit"] = {"frame": spec["frame"], **(run_meta or {})}
-            stored.append((key, run_result))
+        for run, run_id, outcome, frame in zip(runs, run_ids, outcomes, frames, strict=True):
+            result = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=run_id)
+            outcome.success = outcome.success and bool(result.success)
+            for key, run_result in result.run_results.items():
+                for expectation_result in run_result.results:
+                    _record(outcome, spec, frame, expectation_result)
+                # a dataframe batch names no asset in its batch spec: Data Docs would say "Data asset: None"
+                run_result.meta["batch_spec"]["data_asset_name"] = spec["name"]
+                run_result.meta["audit"] = {"frame": spec["frame"], **run.run_meta}
+                stored.append((key, run_result))
     if out_dir is not None:
         for key, run_result in stored:
             context.validation_results_store.set(key, run_result)
@@ -110,8 +129,10 @@ def run_suites(frames: dict[str, pd.DataFrame], out_dir: Path | None = None, run
         suites = [ExpectationSuiteIdentifier(name=name) for name in dict.fromkeys(
             key.expectation_suite_identifier.name for key, _ in stored)]
         context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=[*suites, *(key for key, _ in stored)])
-        outcome.data_docs_index = write_static_index(context, out_dir / DATA_DOCS_DIR)
-    return outcome
+        index = write_static_index(context, out_dir / DATA_DOCS_DIR)
+        for outcome in outcomes:
+            outcome.data_docs_index = index
+    return outcomes
 
 
 def _context(gx: Any, out_dir: Path | None) -> Any:
@@ -147,8 +168,10 @@ def _check_spec(spec: dict[str, Any], frame: pd.DataFrame) -> None:
 def _plain_columns(frame: pd.DataFrame) -> pd.DataFrame:
     # list-valued columns (e.g. error_rules) are not needed by any expectation and trip GX's metrics
     # (only object columns can hold them: typed columns are not scanned value by value)
+    # (a column pandas infers as plain strings or empty is skipped without a Python call per value)
     listy = [c for c in frame.columns
-             if frame[c].dtype == object and frame[c].map(lambda v: isinstance(v, list | tuple)).any()]
+             if frame[c].dtype == object and pd.api.types.infer_dtype(frame[c], skipna=True) not in _SCALAR_KINDS
+             and frame[c].map(lambda v: isinstance(v, list | tuple)).any()]
     return frame.drop(columns=listy).reset_index(drop=True)
 
 
@@ -225,7 +248,7 @@ def write_static_index(context: Any, data_docs_dir: Path) -> Path:
         run["validations"].sort(key=lambda v: v["suite"])
         run["time"] = run["time"].astimezone().isoformat(" ", "seconds")
         run["success"] = all(v["success"] for v in run["validations"])
-    environment = Environment(loader=PackageLoader("tasks.audit", "templates"), autoescape=select_autoescape(["j2"]))
+    environment = Environment(loader=PackageLoader("expectations.audit", "templates"), autoescape=select_autoescape(["j2"]))
     index.write_text(environment.get_template("data_docs_index.html.j2").render(
         runs=ordered, suites=[s for s in suites if s["page"]], marker=INDEX_MARKER, gx_index=GX_INDEX_NAME
         if (data_docs_dir / GX_INDEX_NAME).is_file() else None), encoding="utf-8")

@@ -1,31 +1,23 @@
 """The annual consistency audit: cross-report checks over the warehouse, as pure steps (no Prefect).
 
-- `checks.py`: the group-by checks, one SQL file each in `sql/`, run in DuckDB.
-- `text.py`: copied paragraphs (MinHash LSH) and text that speaks as another kind of unit.
+- `checks.py`: the group-by checks, one SQL file each in `warehouse/queries/audit/`, run in DuckDB.
+- `text.py`: copied paragraphs and text that speaks as another kind of unit; `similarity.py`: the
+  MinHash LSH and exact similarity behind copied paragraphs, for all paragraphs at once.
 - `store.py`: the roster, audit runs and audit findings in the warehouse.
 - `report.py`: the self-contained HTML audit report (inline SVG charts, sortable and paged tables,
   `templates/`); `export.py`: all findings as CSV and XLSX beside it.
 - `wording.py` + `wording.toml`: the outputs' words as data (labels, headers, evidence sentences).
-The Great Expectations suites and their runner (file-backed GX project, Data Docs) live in
+The Great Expectations suites, their runner (file-backed GX project, Data Docs) and `AuditFinding` live in
 `expectations/audit/`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
+from expectations.audit.findings import AuditFinding
 
-@dataclass(slots=True)
-class AuditFinding:
-    """One problem found by the audit: about a report (doc_sha256) or a unit that did not report."""
-
-    check_name: str
-    severity: str  # 'error' | 'warning'
-    message: str
-    doc_sha256: str | None = None
-    unit_name: str | None = None
-    evidence: dict[str, Any] = field(default_factory=dict)
+__all__ = ["DEFAULT_THRESHOLDS", "AuditFinding", "AuditThresholds"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,13 +45,14 @@ class AuditReport:
     data_docs_link: str | None = None  # relative to the HTML file
     roster_size: int = 0
     run_name: str | None = None  # the GX run name of this audit
+    xlsx: bool = True  # the findings are also written (and linked) as XLSX, not only CSV
 
 
 @dataclass(frozen=True, slots=True)
 class ReportFiles:
     html: Path
     csv: Path
-    xlsx: Path
+    xlsx: Path | None  # None: not asked for
 
 
 def report_path(out_dir: Path, fiscal_year: int) -> Path:
@@ -63,16 +64,18 @@ def export_paths(out_dir: Path, fiscal_year: int) -> tuple[Path, Path]:
     return stem.with_suffix(".csv"), stem.with_suffix(".xlsx")
 
 
-def write_report(report: AuditReport, out_dir: Path) -> ReportFiles:
-    """The HTML report and the CSV and XLSX of all findings, in `out_dir`."""
+def write_report(report: AuditReport, out_dir: Path, frame: pd.DataFrame | None = None) -> ReportFiles:
+    """The HTML report and the CSV (and, if `report.xlsx`, the XLSX) of all findings, in `out_dir`.
+    `frame`: the report's `findings_frame`, if the caller has it already."""
     from tasks.audit.export import write_csv, write_xlsx
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    frame = findings_frame(report)
+    frame = findings_frame(report) if frame is None else frame
     csv_path, xlsx_path = export_paths(out_dir, report.fiscal_year)
     write_csv(frame, csv_path)
-    write_xlsx(frame, xlsx_path, sheet_title=f"{report.fiscal_year}年度审核发现")
-    return ReportFiles(html=write_html(report, out_dir, frame), csv=csv_path, xlsx=xlsx_path)
+    if report.xlsx:
+        write_xlsx(frame, xlsx_path, sheet_title=f"{report.fiscal_year}年度审核发现")
+    return ReportFiles(html=write_html(report, out_dir, frame), csv=csv_path, xlsx=xlsx_path if report.xlsx else None)
 
 
 def write_html(report: AuditReport, out_dir: Path, frame: pd.DataFrame | None = None) -> Path:
@@ -179,7 +182,7 @@ def _context(report: AuditReport, frame: pd.DataFrame | None) -> dict[str, Any]:
         "n_finding_rows": len(on_reports), "finding_rows": _finding_rows(on_reports),
         "n_unit_rows": len(unit_level), "unit_rows": _unit_rows(unit_level),
         "gx_results": report.gx_results, "data_docs_link": report.data_docs_link,
-        "csv_name": csv_path.name, "xlsx_name": xlsx_path.name, "page_size": PAGE_SIZE,
+        "csv_name": csv_path.name, "xlsx_name": xlsx_path.name if report.xlsx else None, "page_size": PAGE_SIZE,
         "no_unit": NO_UNIT,
     }
 

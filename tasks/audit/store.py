@@ -6,6 +6,8 @@ import csv
 import json
 import unicodedata
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,8 @@ import duckdb
 import pandas as pd
 
 from tasks.audit import AuditFinding
+from warehouse.queries import query
+from warehouse.transactions import transaction
 
 ROSTER_COLUMNS = ("unit_name", "province", "city", "county", "first_year", "last_year")
 
@@ -57,57 +61,65 @@ def _clean(value: str | None) -> str | None:
 def replace_roster(conn: duckdb.DuckDBPyConnection, roster: pd.DataFrame, source: str) -> int:
     """Replace the roster table with `roster` in one transaction; return the number of units."""
     frame = roster.assign(source=source).astype({"first_year": "Int64", "last_year": "Int64"})
-    conn.execute("BEGIN TRANSACTION")
+    conn.register("incoming_roster", frame)
     try:
-        conn.execute("DELETE FROM roster")
-        conn.register("incoming_roster", frame)
-        conn.execute(
-            "INSERT INTO roster (unit_name, province, city, county, first_year, last_year, source) "
-            "SELECT unit_name, province, city, county, first_year, last_year, source FROM incoming_roster"
-        )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+        with transaction(conn):
+            conn.execute(query("audit/delete_roster"))
+            conn.execute(query("audit/insert_roster"))
     finally:
         conn.unregister("incoming_roster")
     return len(frame)
 
 
-def audit_reports(conn: duckdb.DuckDBPyConnection, fiscal_year: int) -> pd.DataFrame:
-    """The year's reports as the audit sees them (v_audit_reports)."""
-    return conn.execute("SELECT * FROM v_audit_reports WHERE fiscal_year = ? ORDER BY file_name",
-                        [fiscal_year]).df()
+def audit_years(conn: duckdb.DuckDBPyConnection) -> list[int]:
+    """Every fiscal year of the reports the audit sees (v_audit_reports), ascending."""
+    return [year for (year,) in conn.execute(query("audit/years")).fetchall()]
 
 
-def audit_amounts(conn: duckdb.DuckDBPyConnection, fiscal_year: int) -> pd.DataFrame:
-    """The year's amount facts, each with its report's unit and year (GX findings name them)."""
-    return conn.execute(
-        "SELECT a.*, r.unit_name, r.fiscal_year FROM amounts AS a JOIN v_audit_reports AS r ON r.sha256 = a.doc_sha256 "
-        "WHERE r.fiscal_year = ? ORDER BY a.doc_sha256, a.fact_id", [fiscal_year]).df()
+def audit_reports(conn: duckdb.DuckDBPyConnection, fiscal_years: int | Sequence[int]) -> pd.DataFrame:
+    """The years' reports as the audit sees them (v_audit_reports), by year, then by file name."""
+    return conn.execute(query("audit/reports"), {"years": _years(fiscal_years)}).df()
 
 
-def audit_texts(conn: duckdb.DuckDBPyConnection, fiscal_year: int, years_back: int = 1) -> pd.DataFrame:
-    """Canonical texts of the year's reports and of the `years_back` years before (for copied text)."""
-    return conn.execute(
-        """
-        SELECT a.sha256, a.unit_key, a.unit_name, a.file_name, a.fiscal_year, d.canonical_text
-        FROM v_audit_reports AS a
-        JOIN documents AS d ON d.sha256 = a.sha256
-        WHERE a.fiscal_year BETWEEN ? AND ?
-        ORDER BY a.fiscal_year, a.file_name
-        """,
-        [fiscal_year - years_back, fiscal_year],
-    ).df()
+def audit_amounts(conn: duckdb.DuckDBPyConnection, fiscal_years: int | Sequence[int]) -> pd.DataFrame:
+    """The years' amount facts, each with its report's unit and year (GX findings name them)."""
+    return conn.execute(query("audit/amounts"), {"years": _years(fiscal_years)}).df()
+
+
+def audit_texts(conn: duckdb.DuckDBPyConnection, fiscal_years: int | Sequence[int], years_back: int = 1) -> pd.DataFrame:
+    """Canonical texts of the years' reports and of the `years_back` years before each (for copied text)."""
+    return conn.execute(query("audit/texts"), {"years": _years(fiscal_years), "years_back": years_back}).df()
+
+
+def check_labels(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(conn.execute(query("audit/check_labels")).fetchall())
+
+
+def roster_size(conn: duckdb.DuckDBPyConnection) -> int:
+    return int(conn.execute(query("audit/roster_size")).fetchone()[0])
+
+
+def _years(fiscal_years: int | Sequence[int]) -> list[int]:
+    return [fiscal_years] if isinstance(fiscal_years, int) else [int(year) for year in fiscal_years]
 
 
 def start_audit_run(conn: duckdb.DuckDBPyConnection, fiscal_year: int, params: dict[str, Any]) -> str:
     run_id = str(uuid.uuid4())
-    conn.execute(
-        "INSERT INTO audit_runs (run_id, fiscal_year, status, params) VALUES (?, ?, 'running', ?)",
-        [run_id, fiscal_year, json.dumps(params, ensure_ascii=False, default=str)],
-    )
+    conn.execute(query("audit/start_run"), [run_id, fiscal_year, json.dumps(params, ensure_ascii=False, default=str)])
     return run_id
+
+
+@dataclass(slots=True)
+class FinishedRun:
+    """What `finish_audit_runs` writes for one run: its findings (in run order) and its outcome."""
+
+    run_id: str
+    fiscal_year: int
+    findings: list[AuditFinding]
+    n_reports: int
+    gx_success: bool | None
+    summary: dict[str, Any]
+    evidence_json: list[str] | None = None  # the findings' evidence as JSON, if already serialized
 
 
 def finish_audit_run(
@@ -115,43 +127,41 @@ def finish_audit_run(
     n_reports: int, gx_success: bool | None, summary: dict[str, Any],
 ) -> None:
     """Write the run's findings and mark it completed, in one transaction."""
-    frame = pd.DataFrame({
-        "run_id": run_id,
+    finish_audit_runs(conn, [FinishedRun(run_id, fiscal_year, findings, n_reports, gx_success, summary)])
+
+
+def finish_audit_runs(conn: duckdb.DuckDBPyConnection, runs: list[FinishedRun]) -> None:
+    """Write every run's findings and mark each completed, in one transaction (one insert for all)."""
+    frame = pd.concat([_findings_frame(run) for run in runs], ignore_index=True) if runs else _findings_frame(None)
+    conn.register("incoming_audit_findings", frame)
+    try:
+        with transaction(conn):
+            conn.execute(query("audit/insert_findings"))
+            for run in runs:
+                conn.execute(query("audit/complete_run"), {
+                    "n_reports": run.n_reports, "n_findings": len(run.findings), "gx_success": run.gx_success,
+                    "summary": json.dumps(run.summary, ensure_ascii=False, default=str), "run_id": run.run_id})
+    finally:
+        conn.unregister("incoming_audit_findings")
+
+
+def _findings_frame(run: FinishedRun | None) -> pd.DataFrame:
+    findings = run.findings if run else []
+    evidence = (run.evidence_json if run and run.evidence_json is not None
+                else [json.dumps(f.evidence, ensure_ascii=False, default=str) for f in findings])
+    return pd.DataFrame({
+        "run_id": run.run_id if run else None,
         "finding_no": range(1, len(findings) + 1),
-        "fiscal_year": fiscal_year,
+        "fiscal_year": run.fiscal_year if run else None,
         "check_name": [f.check_name for f in findings],
         "severity": [f.severity for f in findings],
         "doc_sha256": [f.doc_sha256 for f in findings],
         "unit_name": [f.unit_name for f in findings],
         "message": [f.message for f in findings],
-        "evidence": [json.dumps(f.evidence, ensure_ascii=False, default=str) for f in findings],
+        "evidence": evidence,
     }, columns=["run_id", "finding_no", "fiscal_year", "check_name", "severity", "doc_sha256", "unit_name",
                 "message", "evidence"]).astype({"doc_sha256": "object", "unit_name": "object"})
-    conn.execute("BEGIN TRANSACTION")
-    try:
-        conn.register("incoming_audit_findings", frame)
-        conn.execute(
-            "INSERT INTO audit_findings SELECT run_id, finding_no, fiscal_year, check_name, severity, "
-            "doc_sha256, unit_name, message, evidence::JSON FROM incoming_audit_findings"
-        )
-        conn.execute(
-            """
-            UPDATE audit_runs SET finished_at = now(), status = 'completed', n_reports = ?, n_findings = ?,
-                gx_success = ?, summary = ?
-            WHERE run_id = ? AND status = 'running'
-            """,
-            [n_reports, len(findings), gx_success, json.dumps(summary, ensure_ascii=False, default=str), run_id],
-        )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    finally:
-        conn.unregister("incoming_audit_findings")
 
 
 def fail_audit_run(conn: duckdb.DuckDBPyConnection, run_id: str, error: str) -> None:
-    conn.execute(
-        "UPDATE audit_runs SET finished_at = now(), status = 'failed', summary = ? WHERE run_id = ?",
-        [json.dumps({"error": error}, ensure_ascii=False), run_id],
-    )
+    conn.execute(query("audit/fail_run"), [json.dumps({"error": error}, ensure_ascii=False), run_id])

@@ -1,0 +1,1 @@
+SELECT check_name, zh_label FROM audit_checks
