@@ -178,14 +178,19 @@ def _revalidate_and_audit(db: Path, out: Path) -> dict[str, Any]:
     with duckdb.connect(str(db), read_only=True) as conn:
         years = [year for (year,) in conn.execute(
             "SELECT DISTINCT fiscal_year FROM reports WHERE fiscal_year IS NOT NULL ORDER BY 1").fetchall()]
-    per_year = []
-    for year in years:
+    # Every year in one pass (the audit a bureau runs over its archive), then the scheduled run's share:
+    # the latest year on its own, as the annual deployment runs it.
+    from flows.audit import audit_all_years_flow
+
+    started = time.perf_counter()
+    audited = audit_all_years_flow(db=str(db), out_dir=str(out / "all-years"))
+    result["audit_years"] = len(audited["fiscal_years"])
+    result["audit_s"] = round(time.perf_counter() - started, 2)
+    result["audit_stage_s"] = {stage: round(seconds, 1) for stage, seconds in audited["stage_s"].items()}
+    if years:
         started = time.perf_counter()
-        audit_flow(fiscal_year=year, db=str(db), out_dir=str(out / str(year)))
-        per_year.append(time.perf_counter() - started)
-    result["audit_years"] = len(years)
-    result["audit_s"] = round(sum(per_year), 2)
-    result["audit_latest_year_s"] = round(per_year[-1], 2) if per_year else None
+        audit_flow(fiscal_year=years[-1], db=str(db), out_dir=str(out / str(years[-1])))
+        result["audit_latest_year_s"] = round(time.perf_counter() - started, 2)
     return result
 
 
