@@ -1,8 +1,9 @@
 """Where the batch work of a flow runs: a local process pool (default) or a Dask cluster.
 
-- "process" (default): Prefect's thread-pool task runner runs one task per batch; each task hands its
-  batch (read, archive, extract, validate, tables) to a process pool of `workers` processes (default:
-  every core) and waits. Threads alone would share one interpreter lock.
+- "process" (default): one thread per batch in flight (Prefect's thread-pool task runner, or a plain
+  thread pool when the run goes without Prefect: flows/orchestrator.py) hands its batch (read, archive,
+  extract, validate, tables) to a process pool of `workers` processes (default: every core) and waits.
+  Threads alone would share one interpreter lock.
 - "dask": prefect-dask's DaskTaskRunner; each batch task runs whole on a Dask worker process, on a
   LocalCluster of `workers` single-threaded processes or on the scheduler at `dask_address`.
 
@@ -13,6 +14,7 @@ warehouse does not depend on where the work ran.
 from __future__ import annotations
 
 import atexit
+import gc
 import logging
 import multiprocessing
 import os
@@ -20,11 +22,13 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Literal, TypeVar
-
-from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from tasks.lifeline import exit_with
+
+if TYPE_CHECKING:  # Prefect is imported only by runs that use it (flows/orchestrator.py)
+    from prefect.task_runners import TaskRunner
 
 T = TypeVar("T")
 TaskRunnerName = Literal["process", "dask"]
@@ -93,6 +97,24 @@ def results_in_order(count: int, window: int, submit: Callable[[int], Any]) -> I
         yield number, done.pop()
 
 
+@contextmanager
+def heap_frozen() -> Iterator[None]:
+    """Keep what the process held before the block out of the collector's reach during it.
+
+    A flow collects after each batch (see flows/ingest.py); a full collection walks every object of the
+    process (Prefect, pydantic, DuckDB: ~0.3-0.5 s each time, holding the interpreter lock the batch
+    threads need). Frozen, the objects from before the run are skipped, and the collection only walks
+    what the run itself made. They are handed back to the collector afterwards. One full collection
+    first: garbage from before the run (an earlier run's frames in a long-lived process) would
+    otherwise be frozen with the rest and held for the whole run."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def quiet_distributed() -> None:
     """Keep distributed's warnings and errors, not its INFO chatter (~33 lines a run: scheduler, nanny
     and connection events), unless the user asked for it (DASK_LOGGING__DISTRIBUTED).
@@ -117,6 +139,8 @@ def build_task_runner(name: TaskRunnerName, *, workers: int, dask_address: str |
                                               "dashboard_address": None})
     if name != "process":
         raise ValueError(f"unknown task runner {name!r}: choose one of {', '.join(TASK_RUNNERS)}")
+    from prefect.task_runners import ThreadPoolTaskRunner
+
     # threads only wait on the pool (and read files); one more than the pool keeps it busy while the
     # flow loads the previous batch
     return ThreadPoolTaskRunner(max_workers=workers + 1)

@@ -22,6 +22,7 @@ from rich.text import Text
 
 from jixiao import __version__, prefect_env
 from jixiao.commands import register_commands
+from jixiao.commands.revalidate import PrefectOption
 from jixiao.console import (
     DbOption,
     InputPaths,
@@ -41,8 +42,7 @@ from jixiao.settings import Settings, describe
 from jixiao.summary import money_line, render_summary
 
 if TYPE_CHECKING:
-
-    from flows.ingest import IngestProgress
+    from tasks.accounting import IngestProgress
     from tasks.models import Processed
 
 prefect_env.apply()  # before anything imports Prefect
@@ -97,13 +97,17 @@ def ingest(
         "--workers", min=1, show_default=False,
         help="Worker processes for the batch work (default: every core).",
     )] = None,
+    prefect: PrefectOption = False,
 ) -> None:
-    """Read, extract, validate and load report files into the warehouse (a Prefect flow run).
+    """Read, extract, validate and load report files into the warehouse.
 
-    Exits 0 when the run completes, even with findings or rejected files; 1 when the run failed.
-    Re-running over the same files changes nothing but adds its own `runs` row.
+    A Prefect flow run when a Prefect API is configured (PREFECT_API_URL), with --prefect, or on Dask;
+    otherwise the same steps run directly, without starting Prefect. Exits 0 when the run completes,
+    even with findings or rejected files; 1 when the run failed. Re-running over the same files changes
+    nothing but adds its own `runs` row.
     """
-    from flows.ingest import progress_reported_to, run_ingest  # imports Prefect: slow, so only here
+    from flows.ingest import run_ingest  # the pipeline's imports: slow, so only here
+    from flows.progress import progress_reported_to
     from flows.runners import TASK_RUNNERS
 
     if task_runner not in TASK_RUNNERS:
@@ -116,7 +120,8 @@ def ingest(
             progress_reported_to(show_progress):
         summary = run_ingest([str(path) for path in paths], db=str(db) if db else None,
                              batch_size=batch_size, task_runner=task_runner,  # type: ignore[arg-type]
-                             workers=workers, dask_address=dask_address)
+                             workers=workers, dask_address=dask_address,
+                             orchestrator="prefect" if prefect else "auto")
     render_summary(summary, stdout_console(), default_db=describe(default_db()))
 
 
@@ -276,24 +281,14 @@ def findings(
 
         show_findings_diff(db, *diff)
         return
-    query = """
-        SELECT f.file_name, f.unit_name, f.fiscal_year AS year, f.rule, f.rule_zh, f.severity, f.message
-        FROM v_findings AS f
-        JOIN reports AS r ON r.sha256 = f.doc_sha256
-        WHERE ($status IS NULL OR r.status = $status)
-          AND ($year IS NULL OR f.fiscal_year = $year)
-          AND ($rule IS NULL OR f.rule = $rule)
-          AND ($unit IS NULL OR contains(lower(f.unit_name), lower($unit)))
-          AND ($severity IS NULL OR f.severity = $severity)
-          AND ($all_versions OR f.is_latest)
-        ORDER BY f.fiscal_year, f.file_name, f.finding_no
-    """
+    from warehouse.queries import query
+
     with open_warehouse(db) as conn:
         params = {"status": status.value if status else None, "year": year,
                   "rule": _rule_name(conn, rule) if rule is not None else None,
                   "unit": unit.strip() if unit and unit.strip() else None,
                   "severity": severity.value if severity else None, "all_versions": all_versions}
-        columns, rows = run_query(conn, query, params)
+        columns, rows = run_query(conn, query("findings/list_findings"), params)
     if not rows:
         typer.echo("No findings match.")
         return
@@ -306,12 +301,12 @@ def findings(
 def _rule_name(conn: Any, given: str) -> str:
     """The rule `given` names (by name or Chinese label, from the rules table); an unknown one is an
     error listing the rules, so a typo is not mistaken for "no findings"."""
-    found = conn.execute("SELECT rule FROM rules WHERE rule = $given OR zh_label = $given ORDER BY rule",
-                         {"given": given.strip()}).fetchall()
+    from warehouse.queries import query
+
+    found = conn.execute(query("rules/rule_by_name_or_label"), {"given": given.strip()}).fetchall()
     if len(found) == 1:
         return str(found[0][0])
-    known = ", ".join(f"{name} ({label})" for name, label in
-                      conn.execute("SELECT rule, zh_label FROM rules ORDER BY rule").fetchall())
+    known = ", ".join(f"{name} ({label})" for name, label in conn.execute(query("rules/rules_with_labels")).fetchall())
     fail(f"unknown rule {given!r}; the rules are: {known}")
 
 

@@ -1,6 +1,6 @@
-"""Rendering of an ingest run's summary: for the terminal (rich) and for the Prefect artifact.
+"""Rendering of an ingest run's summary for the terminal (rich; the Prefect artifact's rows: tasks.accounting).
 
-The summary is the plain dict `flows.ingest.ingest_flow` returns (and stores in `runs.summary`):
+The summary is the plain dict `flows.ingest.run_ingest` returns (and stores in `runs.summary`):
 run_id, status, db, files_seen, loaded, unchanged, rejected, rejections [{path, reason}],
 findings [{rule, severity, count}], report_status {passed, warning, failed},
 money_figures {classified, unclassified, classified_pct}.
@@ -16,15 +16,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from tasks.accounting import COUNT_LABELS
 from tasks.models import money_figures
 from tasks.safe_text import for_terminal
+from warehouse.queries import query
 
 # Pasted by an analyst after a run: one line per report, its headline figures and validation result.
-EXAMPLE_QUERY = (
-    "SELECT file_name, unit_name, fiscal_year, expenditure_final_yuan, self_eval_score, status_zh "
-    "FROM v_report_summary ORDER BY fiscal_year, unit_name"
-)
-_COUNTS = (("files_seen", "files seen"), ("loaded", "loaded"), ("unchanged", "unchanged"), ("rejected", "rejected"))
+EXAMPLE_QUERY = " ".join(query("findings/example_report_summary").split())  # one line, to paste whole
 
 
 def money_line(classified: int, unclassified: int) -> str:
@@ -32,23 +30,6 @@ def money_line(classified: int, unclassified: int) -> str:
     pct = money_figures(classified, unclassified)["classified_pct"]
     share = f" ({pct:.1f}% classified)" if pct is not None else ""
     return f"money figures: {classified} classified, {unclassified} unclassified{share}"
-
-
-def artifact_rows(summary: dict[str, Any]) -> list[dict[str, str]]:
-    """The summary as one flat table (section, item, value) for `create_table_artifact`."""
-    rows = [{"section": "run", "item": "run_id", "value": str(summary["run_id"])},
-            {"section": "run", "item": "status", "value": str(summary["status"])}]
-    rows += [{"section": "files", "item": label, "value": str(summary[key])} for key, label in _COUNTS]
-    rows += [{"section": "rejected", "item": item["path"], "value": item["reason"]}
-             for item in summary["rejections"]]
-    rows += [{"section": "findings", "item": f"{item['rule']} ({item['severity']})", "value": str(item["count"])}
-             for item in summary["findings"]]
-    rows += [{"section": "reports", "item": status, "value": str(count)}
-             for status, count in summary["report_status"].items()]
-    money = summary.get("money_figures")
-    if money:
-        rows += [{"section": "money figures", "item": key, "value": str(value)} for key, value in money.items()]
-    return rows
 
 
 def example_command(db: str | Path | None = None, default_db: str | Path | None = None) -> str:
@@ -68,7 +49,7 @@ def render_summary(summary: dict[str, Any], console: Console, default_db: str | 
     """Print the run's counts, rejections, findings and an example query."""
     console.print(Text.assemble(("Ingest run", "bold"), " ", _shown(f"{summary['run_id']}: {summary['status']}  ->  "
                                                                      f"{summary['db']}")), highlight=False)
-    console.print("  ".join(f"{label}: [bold]{summary[key]}[/bold]" for key, label in _COUNTS), highlight=False)
+    console.print("  ".join(f"{label}: [bold]{summary[key]}[/bold]" for key, label in COUNT_LABELS), highlight=False)
 
     if summary["rejections"]:
         rejected = Table(title="Rejected files", title_justify="left")

@@ -25,6 +25,27 @@ _HASH_CHUNK = 1 << 20
 # (EIO, a stale network mount, a timeout) is taken as transient and retried.
 PERMANENT_IO_ERRORS = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
 
+
+def even_batches(items: list[str], size: int, workers: int) -> list[list[str]]:
+    """Batches of at most `size` items, as many as a multiple of `workers` and of even size, so no
+    worker idles while another finishes one more batch (a small run is spread over every core)."""
+    if not items:
+        return []
+    count = -(-len(items) // size)
+    count = min(len(items), -(-count // workers) * workers)
+    base, extra = divmod(len(items), count)
+    bounds = [0]
+    for number in range(count):
+        bounds.append(bounds[-1] + base + (number < extra))
+    return [items[start:end] for start, end in zip(bounds, bounds[1:], strict=False)]
+
+
+def refused_batch(refused: list[tuple[Path, str]]) -> PreparedBatch:
+    """Entries discovery refused to follow (links out of the input folder), never read: a batch of
+    rejections with their reasons, so the run counts them."""
+    return prepare_batch([unread(storable(str(path)), reason) for path, reason in refused])
+
+
 def read_and_process_batch(paths: list[str], archive_dir: Path, max_file_bytes: int, *,
                            raise_transient_io: bool = False, limits: ReadLimits | None = None) -> list[Processed]:
     """Read, archive and process each file; one Processed per path, in order.

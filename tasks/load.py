@@ -11,7 +11,6 @@ were rejected before and now read differently (a reader fixed since) are process
 
 from __future__ import annotations
 
-import contextlib
 import json
 import uuid
 from collections import Counter
@@ -28,6 +27,8 @@ import pyarrow.compute as pc
 from tasks.frames import facts_to_frames
 from tasks.history import record_loaded
 from tasks.models import Processed, ReportFacts, report_status
+from warehouse.queries import query
+from warehouse.transactions import transaction
 
 RUN_STATUSES: tuple[str, ...] = ("running", "completed", "failed", "cancelled")
 
@@ -80,10 +81,7 @@ class BatchStats:
 def start_run(conn: duckdb.DuckDBPyConnection, *, flow: str, params: dict[str, Any]) -> str:
     """Record the start of a run; return its run_id (a uuid4 string)."""
     run_id = str(uuid.uuid4())
-    conn.execute(
-        "INSERT INTO runs (run_id, flow, started_at, status, params) VALUES (?, ?, now(), 'running', ?)",
-        [run_id, flow, _to_json(params)],
-    )
+    conn.execute(query("runs/start_run"), [run_id, flow, _to_json(params)])
     return run_id
 
 
@@ -103,13 +101,7 @@ def finish_run(
         raise ValueError(f"run status must be one of {RUN_STATUSES[1:]}, not {status!r}")
     # UPDATE's own row count, not RETURNING (which a DuckLake warehouse does not have)
     [(updated,)] = conn.execute(
-        """
-        UPDATE runs
-        SET finished_at = now(), status = ?, files_seen = ?, loaded = ?, rejected = ?, unchanged = ?,
-            summary = ?
-        WHERE run_id = ? AND status = 'running'
-        """,
-        [status, files_seen, loaded, rejected, unchanged, _to_json(summary), run_id],
+        query("runs/finish_run"), [status, files_seen, loaded, rejected, unchanged, _to_json(summary), run_id],
     ).fetchall()
     if not updated:
         raise ValueError(f"no running run with run_id {run_id!r} (unknown, or already finished)")
@@ -184,23 +176,16 @@ def load_prepared(conn: duckdb.DuckDBPyConnection, run_id: str, batch: PreparedB
     stats = BatchStats()
     if not len(batch):
         return stats
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(conn):
         _require_running(conn, run_id)
         new_rows = _sort_out(conn, batch.files, stats)
         _write_new(conn, run_id, batch, new_rows)
-        conn.execute("COMMIT")
-    except BaseException:
-        # The original error is what matters; a failing ROLLBACK must not hide it.
-        with contextlib.suppress(duckdb.Error):
-            conn.execute("ROLLBACK")
-        raise
     return stats
 
 
 def _require_running(conn: duckdb.DuckDBPyConnection, run_id: str) -> None:
     # Rows name the run that loaded them, so that run must exist and still be open.
-    found = conn.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchall()
+    found = conn.execute(query("runs/status_of_run"), [run_id]).fetchall()
     if found != [("running",)]:
         raise ValueError(f"no running run with run_id {run_id!r}: call start_run first")
 
@@ -211,11 +196,7 @@ def _sort_out(conn: duckdb.DuckDBPyConnection, files: pa.Table, stats: BatchStat
     statuses, reasons = files["status"].to_pylist(), files["reject_reason"].to_pylist()
     known = {
         sha: (path, status, reason)
-        for sha, path, status, reason in conn.execute(
-            "SELECT sha256, path, status, reject_reason FROM documents"
-            " WHERE sha256 IN (SELECT unnest(?::VARCHAR[]))",
-            [shas],
-        ).fetchall()
+        for sha, path, status, reason in conn.execute(query("load/known_documents"), [shas]).fetchall()
     }
     first_in_batch: dict[str, str] = {}
     new_rows: list[int] = []
@@ -246,25 +227,19 @@ def _write_new(conn: duckdb.DuckDBPyConnection, run_id: str, batch: PreparedBatc
     if not new_rows:
         return
     new = batch.files.take(new_rows)
-    [[known]] = conn.execute(
-        "SELECT list(sha256) FROM documents WHERE sha256 IN (SELECT unnest(?::VARCHAR[]))",
-        [new["sha256"].to_pylist()],
-    ).fetchall()
+    [[known]] = conn.execute(query("load/stored_shas_among"), [new["sha256"].to_pylist()]).fetchall()
     retried = pa.array(sorted(known or []), pa.string())
     is_retry = pc.is_in(new["sha256"], value_set=retried)
     # A file rejected before (an unreadable encoding, a reader bug since fixed) that now reads
     # differently is processed again: its documents row is brought up to date, its version kept.
     # (Only those rows become Python objects: a batch's texts need not.)
     for doc in new.filter(is_retry).to_pylist():
-        conn.execute(
-            "UPDATE documents SET status = ?, reject_reason = ?, format = ?, encoding = ?,"
-            " canonical_text = ?, loaded_at = now() WHERE sha256 = ?",
-            [doc["status"], doc["reject_reason"], doc["format"], doc["encoding"], doc["canonical_text"],
-             doc["sha256"]],
-        )
+        conn.execute(query("load/update_retried_document"),
+                     [doc["status"], doc["reject_reason"], doc["format"], doc["encoding"], doc["canonical_text"],
+                      doc["sha256"]])
     fresh = new.filter(pc.invert(is_retry))
     # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and blocks the connection.
-    [(last_seq,)] = conn.execute("SELECT coalesce(max(load_seq), 0) FROM documents").fetchall()
+    [(last_seq,)] = conn.execute(query("load/last_load_seq")).fetchall()
     if fresh.num_rows:
         load_seq = pa.array(range(last_seq + 1, last_seq + 1 + fresh.num_rows), pa.int64())
         _insert_frame(conn, "documents", fresh.append_column("load_seq", load_seq),
@@ -305,7 +280,9 @@ def _insert_frame(
     if len(frame) == 0:
         return
     extra_columns = extra_columns or {}
-    # `table` and the column names come from this module, never from input; values are parameters.
+    # Built here, not a warehouse/queries file: one statement for every table and column set of this
+    # module (a file per table would repeat it). `table` and the column names come from this module,
+    # never from input; values are parameters.
     names = frame.column_names if isinstance(frame, pa.Table) else [str(c) for c in frame.columns]
     columns = ", ".join([*names, *extra_columns])
     select = ", ".join([*names, *extra_columns.values()])

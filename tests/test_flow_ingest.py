@@ -118,7 +118,7 @@ def test_transient_io_errors_are_raised_for_a_retry_and_become_rejections_on_the
 def test_batches_cover_every_file_once_and_keep_every_worker_busy(n: int, size: int, workers: int) -> None:
     files = [f"f{i}.txt" for i in range(n)]
 
-    batches = ingest._batches(files, size, workers)
+    batches = batch_work.even_batches(files, size, workers)
 
     assert [name for batch in batches for name in batch] == files
     assert all(0 < len(batch) <= size for batch in batches)
@@ -211,7 +211,7 @@ def test_a_transient_read_error_is_retried_by_the_task(
         return real_read(path, limit)
 
     monkeypatch.setattr(batch_work, "_read_limited", flaky_read)
-    monkeypatch.setattr(ingest.process_batch_task, "retry_delay_seconds", 0)
+    monkeypatch.setattr(ingest.orchestration.prefect_task(ingest.PROCESS_BATCH), "retry_delay_seconds", 0)
 
     summary = ingest_flow([str(report_folder / "a_kexie.txt")], db=str(tmp_path / "jixiao.duckdb"),
                           workers=1)  # inline: the patched reader is not seen by pool processes

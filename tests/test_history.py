@@ -7,11 +7,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.revalidate import apply_findings, validate_batch
 from tasks.batch import read_and_process_batch
 from tasks.corrections import effective_frames
 from tasks.history import HistoryError, findings_diff, resolve_run
 from tasks.load import finish_run, load_batch, start_run
+from tasks.revalidate import apply_findings, validate_batch
 from tests.conftest import report_text
 from warehouse.db import SQL_DIR, connect, migrate
 

@@ -12,10 +12,10 @@ import duckdb
 import pytest
 from typer.testing import CliRunner, Result
 
-from flows.revalidate import Selection, apply_reextraction, reextract_batch, select_reports
 from jixiao.cli import app
 from tasks import pipeline
 from tasks.load import finish_run, start_run
+from tasks.revalidate import Selection, apply_reextraction, reextract_batch, select_reports
 from tests.shared import PROJECT_ROOT
 from tests.test_history import CLEAN_REPORT, TYPO_REPORT, build_warehouse
 from warehouse.db import connect

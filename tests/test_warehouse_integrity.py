@@ -10,8 +10,8 @@ import duckdb
 import pytest
 
 import warehouse.db as warehouse_db
-from flows.revalidate import Selection, apply_reextraction, reextract_batch, select_reports
 from tasks.load import finish_run, start_run
+from tasks.revalidate import Selection, apply_reextraction, reextract_batch, select_reports
 from tests.test_history import CLEAN_REPORT, TYPO_REPORT, build_warehouse, correct_typo, revalidate_all
 from warehouse.db import SQL_DIR, connect, migrate, migration_files
 from warehouse.integrity import FACT_GRAIN, key_violations

@@ -16,6 +16,12 @@ from jixiao.console import (
     render_table,
     stdout_console,
 )
+from warehouse.queries import query
+
+# Shared with `jixiao ingest` (jixiao/cli.py): both run their steps directly unless Prefect records the run.
+PrefectOption = Annotated[bool, typer.Option(
+    "--prefect", help="Run as a Prefect flow run even with no Prefect API configured (an ephemeral server, "
+                      "~10 s to start). Default: a flow run only when PREFECT_API_URL (env or profile) is set.")]
 
 
 class ValidationResult(StrEnum):
@@ -43,21 +49,23 @@ def revalidate(
     db: DbOption = None,
     batch_size: Annotated[int | None, typer.Option(
         "--batch-size", min=1, show_default=False, help="Reports per batch (one task, one transaction; default: $JIXIAO_REVALIDATE_BATCH_SIZE, else 10000, and $JIXIAO_BATCH_SIZE with --reextract).")] = None,
+    prefect: PrefectOption = False,
 ) -> None:
-    """Re-run the validation rules over the facts in the warehouse for the selected reports (a Prefect
-    flow run), applying loaded corrections. No file is read again unless --reextract.
+    """Re-run the validation rules over the facts in the warehouse for the selected reports, applying
+    loaded corrections (a Prefect flow run when a Prefect API is configured or with --prefect; the same
+    steps directly otherwise). No file is read again unless --reextract.
 
     Replaces those reports' findings and status and records what was raised, cleared and kept
     (`jixiao findings --diff RUN_A RUN_B`, view v_finding_history). Exit 0 when the run completes.
     """
-    from flows.revalidate import Selection, select_reports
+    from tasks.revalidate import Selection, select_reports  # no Prefect: a dry run never imports it
 
     selection = Selection(status=status.value if status else None, year=year, unit=unit, rule=rule,
                           all_versions=all_versions)
     with open_warehouse(db) as conn:
-        if rule is not None and not conn.execute("SELECT 1 FROM rules WHERE rule = ?", [rule]).fetchall():
-            known = ", ".join(name for (name,) in conn.execute("SELECT rule FROM rules ORDER BY rule").fetchall())
-            fail(f"unknown rule {rule!r}; the rules are: {known}")
+        known = [name for name, _ in conn.execute(query("rules/rules_with_labels")).fetchall()]
+        if rule is not None and rule not in known:
+            fail(f"unknown rule {rule!r}; the rules are: {', '.join(known)}")
         selected = select_reports(conn, selection)
     out = stdout_console()
     if dry_run:
@@ -72,17 +80,16 @@ def revalidate(
     if not selected:  # no run for nothing: the dry run would have listed nothing either
         out.print("No reports match: nothing to revalidate.")
         return
-    summary = _run(selection, reextract=reextract, db=db, batch_size=batch_size)
+    summary = _run(selection, reextract=reextract, db=db, batch_size=batch_size, prefect=prefect)
     _render(out, summary, db)
 
 
-def _run(selection: Any, *, reextract: bool, db: Any, batch_size: int | None) -> dict[str, Any]:
-    from flows.revalidate import revalidate_flow
+def _run(selection: Any, *, reextract: bool, db: Any, batch_size: int | None, prefect: bool) -> dict[str, Any]:
+    from flows.revalidate import run_revalidate
 
     with flow_errors_as_one_line("revalidate"):
-        return revalidate_flow(status=selection.status, year=selection.year, unit=selection.unit,
-                               rule=selection.rule, all_versions=selection.all_versions, reextract=reextract,
-                               db=str(db) if db else None, batch_size=batch_size)
+        return run_revalidate(selection, reextract=reextract, db=str(db) if db else None, batch_size=batch_size,
+                              orchestrator="prefect" if prefect else "auto")
     raise AssertionError("unreachable: flow_errors_as_one_line exits on an error")
 
 
@@ -98,9 +105,7 @@ def _render(out: Any, summary: dict[str, Any], db: Any) -> None:
     for kept in summary["kept"]:
         out.print(f"[yellow]kept as it was[/yellow] {escape(kept['path'])}: {escape(kept['reason'])}", soft_wrap=True)
     with open_warehouse(db) as conn:
-        previous = conn.execute(
-            "SELECT run_id FROM runs WHERE started_at < (SELECT started_at FROM runs WHERE run_id = ?)"
-            " ORDER BY started_at DESC LIMIT 1", [summary["run_id"]]).fetchall()
+        previous = conn.execute(query("runs/run_before"), [summary["run_id"]]).fetchall()
     if previous:
         out.print(f"what changed: jixiao findings --diff {previous[0][0][:8]} {summary['run_id'][:8]}",
                   highlight=False, soft_wrap=True)

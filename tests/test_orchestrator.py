@@ -1,0 +1,82 @@
+"""Runs with and without Prefect: who runs the steps is decided once, and the warehouse is the same either way."""
+
+from __future__ import annotations
+
+import errno
+import sys
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from flows import orchestrator
+from flows.ingest import run_ingest
+from flows.revalidate import run_revalidate
+from tasks import batch as batch_work
+from tasks.revalidate import Selection
+
+TABLES = ("documents", "reports", "amounts", "rates", "staff", "scores", "unclassified", "findings")
+VOLATILE = {"loaded_at", "first_run_id", "run_id"}  # which run wrote a row, and when
+
+
+def _contents(db: Path) -> dict[str, list[tuple[Any, ...]]]:
+    with duckdb.connect(str(db), read_only=True) as conn:
+        contents = {}
+        for table in TABLES:
+            columns = [name for (name,) in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+                [table]).fetchall() if name not in VOLATILE]
+            contents[table] = conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY ALL").fetchall()
+        return contents
+
+
+def test_auto_uses_prefect_only_with_an_api_to_record_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # once Prefect is imported its own settings decide; here, what a fresh CLI process reads without it
+    monkeypatch.delitem(sys.modules, "prefect.settings", raising=False)
+    home = tmp_path / "prefect"
+    home.mkdir()
+    env = {"PREFECT_HOME": str(home)}
+    assert not orchestrator.prefect_api_configured(env)
+    assert orchestrator.prefect_api_configured({**env, "PREFECT_API_URL": "http://127.0.0.1:4200/api"})
+    (home / "profiles.toml").write_text('active = "local"\n[profiles.local]\n'
+                                        'PREFECT_API_URL = "http://127.0.0.1:4200/api"\n', encoding="utf-8")
+    assert orchestrator.prefect_api_configured(env)
+    assert not orchestrator.prefect_api_configured({**env, "PREFECT_PROFILE": "other"})
+    assert orchestrator.uses_prefect("prefect") and not orchestrator.uses_prefect("direct")
+    assert orchestrator.uses_prefect("direct", task_runner="dask")  # Dask runs through prefect-dask
+    with pytest.raises(ValueError, match="unknown orchestrator"):
+        orchestrator.uses_prefect("sometimes")  # type: ignore[arg-type]
+
+
+def test_a_direct_run_retries_a_transient_read_error_like_the_prefect_task(
+        report_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_read = batch_work._read_limited
+    failures_left = {"a_kexie.txt": 1}
+
+    def flaky_read(path: Path, limit: int) -> Any:
+        if failures_left.get(path.name, 0) > 0:
+            failures_left[path.name] -= 1
+            raise OSError(errno.EIO, "Input/output error")
+        return real_read(path, limit)
+
+    monkeypatch.setattr(batch_work, "_read_limited", flaky_read)
+    summary = run_ingest([str(report_folder / "a_kexie.txt")], db=str(tmp_path / "jixiao.duckdb"), workers=1,
+                         orchestrator="direct")
+
+    assert failures_left["a_kexie.txt"] == 0
+    assert (summary["loaded"], summary["rejected"]) == (1, 0)
+
+
+@pytest.mark.prefect
+def test_the_warehouse_is_the_same_with_prefect_and_without(report_folder: Path, tmp_path: Path) -> None:
+    summaries = {}
+    for mode in ("direct", "prefect"):
+        db = tmp_path / mode / "jixiao.duckdb"
+        summaries[mode] = run_ingest([str(report_folder)], db=str(db), batch_size=2, workers=2, orchestrator=mode)
+        run_revalidate(Selection(), db=str(db), batch_size=2, workers=2, orchestrator=mode)
+
+    assert _contents(tmp_path / "direct" / "jixiao.duckdb") == _contents(tmp_path / "prefect" / "jixiao.duckdb")
+    direct, prefect = ({k: v for k, v in summary.items() if k not in ("run_id", "db")}
+                       for summary in summaries.values())
+    assert direct == prefect

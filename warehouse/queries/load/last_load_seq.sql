@@ -1,0 +1,1 @@
+SELECT coalesce(max(load_seq), 0) FROM documents

@@ -1,0 +1,1 @@
+UPDATE documents SET canonical_text = ?, encoding = ?, format = ? WHERE sha256 = ?

@@ -1,0 +1,1 @@
+SELECT rule, zh_label FROM rules ORDER BY rule
