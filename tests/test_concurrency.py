@@ -145,7 +145,7 @@ def test_a_run_waits_for_the_run_holding_the_lock_and_says_who(tmp_path: Path) -
         from warehouse.writer import run_lock
         with run_lock(Path({str(db)!r}), "an engineer's revalidate", wait_s=1):
             print("held", flush=True)
-            time.sleep(4)
+            time.sleep(15)  # longer than a loaded machine takes to start the CLI and reach the lock
     """)], text=True, stdout=subprocess.PIPE, cwd=Path(__file__).parent.parent)
     assert holder.stdout.readline().strip() == "held"
     env = {**_env(), "PREFECT_LOGGING_LEVEL": "WARNING"}

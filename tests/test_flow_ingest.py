@@ -64,10 +64,10 @@ def test_one_file_that_breaks_processing_does_not_stop_the_others(
 ) -> None:
     real_read_and_extract = pipeline.read_and_extract
 
-    def read_and_extract(path: str, data: bytes) -> Any:
+    def read_and_extract(path: str, data: bytes, limits: Any = None) -> Any:
         if path.endswith("b_jiaoyu.txt"):
             raise ZeroDivisionError("a bug met on this file")
-        return real_read_and_extract(path, data)
+        return real_read_and_extract(path, data, limits)
 
     monkeypatch.setattr(pipeline, "read_and_extract", read_and_extract)
     paths = [str(report_folder / "a_kexie.txt"), str(report_folder / "b_jiaoyu.txt"),
