@@ -20,6 +20,7 @@ from tasks import batch as batch_work
 from tasks import pipeline
 from tasks.archive import archived_path
 from tasks.batch import read_and_process_batch
+from tests.shared import fail_reads_once
 
 READABLE_REPORTS = {"a_kexie.txt", "b_jiaoyu.txt", "c_weijian.txt"}  # see conftest.report_folder
 UNREADABLE_FILES = {"garbage.bin", "empty.txt"}
@@ -201,16 +202,7 @@ def test_ingest_publishes_its_summary_as_a_table_artifact(report_folder: Path, t
 def test_a_transient_read_error_is_retried_by_the_task(
     report_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_read = batch_work._read_limited
-    failures_left = {"a_kexie.txt": 1}
-
-    def flaky_read(path: Path, limit: int) -> Any:
-        if failures_left.get(path.name, 0) > 0:
-            failures_left[path.name] -= 1
-            raise OSError(errno.EIO, "Input/output error")
-        return real_read(path, limit)
-
-    monkeypatch.setattr(batch_work, "_read_limited", flaky_read)
+    failures_left = fail_reads_once(monkeypatch, "a_kexie.txt")
     monkeypatch.setattr(ingest.orchestration.prefect_task(ingest.PROCESS_BATCH), "retry_delay_seconds", 0)
 
     summary = ingest_flow([str(report_folder / "a_kexie.txt")], db=str(tmp_path / "jixiao.duckdb"),

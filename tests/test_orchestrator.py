@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,8 +12,8 @@ import pytest
 from flows import orchestrator
 from flows.ingest import run_ingest
 from flows.revalidate import run_revalidate
-from tasks import batch as batch_work
 from tasks.revalidate import Selection
+from tests.shared import fail_reads_once
 
 TABLES = ("documents", "reports", "amounts", "rates", "staff", "scores", "unclassified", "findings")
 VOLATILE = {"loaded_at", "first_run_id", "run_id"}  # which run wrote a row, and when
@@ -51,16 +50,7 @@ def test_auto_uses_prefect_only_with_an_api_to_record_the_run(tmp_path: Path, mo
 
 def test_a_direct_run_retries_a_transient_read_error_like_the_prefect_task(
         report_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_read = batch_work._read_limited
-    failures_left = {"a_kexie.txt": 1}
-
-    def flaky_read(path: Path, limit: int) -> Any:
-        if failures_left.get(path.name, 0) > 0:
-            failures_left[path.name] -= 1
-            raise OSError(errno.EIO, "Input/output error")
-        return real_read(path, limit)
-
-    monkeypatch.setattr(batch_work, "_read_limited", flaky_read)
+    failures_left = fail_reads_once(monkeypatch, "a_kexie.txt")
     summary = run_ingest([str(report_folder / "a_kexie.txt")], db=str(tmp_path / "jixiao.duckdb"), workers=1,
                          orchestrator="direct")
 
