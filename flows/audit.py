@@ -35,6 +35,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from expectations.audit.runner import GxOutcome, GxRun, run_suites_by_run
+from flows import runners
 from flows.settings import Settings, describe
 from tasks.audit import DEFAULT_THRESHOLDS, AuditFinding, AuditThresholds
 from tasks.audit.checks import run_sql_checks
@@ -77,10 +78,40 @@ def previous_fiscal_year(timezone: str = DEFAULT_TIMEZONE) -> int:
     return datetime.now(ZoneInfo(timezone)).year - 1
 
 
+# From this many texts on, the text checks run on the worker processes, the years split between them,
+# while this one runs the SQL checks and GX (100k reports: ~27 s of text checks); below it, starting
+# workers costs more than it saves.
+PARALLEL_TEXTS = 5_000
+
+
+def text_checks(texts: Any, fiscal_years: list[int], thresholds: AuditThresholds) -> list[AuditFinding]:
+    return [finding for part in _text_checks_parts(texts, fiscal_years, thresholds) for finding in part]
+
+
+def _text_checks_parts(texts: Any, fiscal_years: list[int],
+                       thresholds: AuditThresholds) -> tuple[list[AuditFinding], list[AuditFinding]]:
+    copied = copied_paragraphs_by_year(texts, fiscal_years, thresholds)
+    return [finding for year in fiscal_years for finding in copied[year]], foreign_text(texts, fiscal_years)
+
+
 @task(name="text-checks", cache_policy=NO_CACHE, persist_result=False)
 def text_checks_task(texts: Any, fiscal_years: list[int], thresholds: AuditThresholds) -> list[AuditFinding]:
-    copied = copied_paragraphs_by_year(texts, fiscal_years, thresholds)
-    return [finding for year in fiscal_years for finding in copied[year]] + foreign_text(texts, fiscal_years)
+    """`text_checks`; over many texts, a run of consecutive years on each worker, each with the year
+    before its first (a year is compared with itself and the year before): the same findings in the
+    same order."""
+    workers = min(runners.default_workers(), len(fiscal_years))
+    if len(texts) < PARALLEL_TEXTS or workers < 2:
+        return text_checks(texts, fiscal_years, thresholds)
+    ordered = sorted(fiscal_years)
+    chunks = [ordered[i * len(ordered) // workers:(i + 1) * len(ordered) // workers] for i in range(workers)]
+    pool = runners.process_pool(workers)  # the ingest's pool when this process ran one
+    parts = [pool.submit(_text_checks_parts, texts[texts["fiscal_year"].between(chunk[0] - 1, chunk[-1])],
+                         chunk, thresholds) for chunk in chunks]
+    copied, foreign = zip(*(part.result() for part in parts), strict=True)
+    position = {year: rank for rank, year in enumerate(fiscal_years)}
+    # copied text by year in the order asked, then foreign text in the order of `texts` (by year)
+    return sorted((f for part in copied for f in part), key=lambda f: position[f.fiscal_year]) \
+        + [finding for part in foreign for finding in part]
 
 
 @task(name="gx-suites", cache_policy=NO_CACHE, persist_result=False)
@@ -135,17 +166,18 @@ def _audit(fiscal_years: list[int] | None, *, db: str | None, roster: str | None
                 amounts = audit_amounts(conn, years)
                 texts = audit_texts(conn, years)
                 labels, n_roster = check_labels(conn), roster_size(conn)
+            text_findings = text_checks_task.submit(texts, years, thresholds)  # beside the next two steps
+            del texts  # the largest input: not kept through the rest of the run
             with _stage(stage_s, "sql_checks"):
                 findings = run_sql_checks(conn, years, thresholds)
-            with _stage(stage_s, "text_checks"):
-                findings += text_checks_task(texts, years, thresholds)
-            del texts  # the largest input: not kept through the rest of the run
             reports_of, amounts_of = _by_year(reports, years), _by_year(amounts, years)
             with _stage(stage_s, "gx"):
                 outcomes = dict(zip(years, gx_task([
                     GxRun({"reports": reports_of[year], "amounts": amounts_of[year]}, gx_run_name(year, run_ids[year]),
                           {"fiscal_year": year, "run_id": run_ids[year]}) for year in years],
                     out if data_docs else None), strict=True))
+            with _stage(stage_s, "text_checks_wait"):
+                findings += text_findings.result()
             findings_of = _findings_by_year(findings, outcomes, years)
             summaries, finished = [], []
             for year in years:

@@ -51,16 +51,18 @@ def run_ingest(paths: list[str], db: str | None = None, batch_size: int | None =
         with orchestration.direct_steps(threads=workers + 1, log_name="jixiao.ingest") as steps:
             return ingest(paths, db, batch_size, task_runner, workers, steps)
     runner = runners.build_task_runner(task_runner, workers=workers, dask_address=dask_address)
-    return orchestration.prefect_flow("ingest", _ingest_flow).with_options(task_runner=runner)(
-        paths, db=db, batch_size=batch_size, task_runner=task_runner, workers=workers)
+    with orchestration.paths_parameter(paths) as (listed, paths_file):
+        return orchestration.prefect_flow("ingest", _ingest_flow).with_options(task_runner=runner)(
+            listed, db=db, batch_size=batch_size, task_runner=task_runner, workers=workers, paths_file=paths_file)
 
 
 def _ingest_flow(paths: list[str], db: str | None = None, batch_size: int | None = None,
-                 task_runner: runners.TaskRunnerName = "process", workers: int | None = None) -> dict[str, Any]:
-    """Ingest the report files under `paths` into the warehouse (a Prefect flow run); return its summary."""
+                 task_runner: runners.TaskRunnerName = "process", workers: int | None = None,
+                 paths_file: str | None = None) -> dict[str, Any]:
+    """Ingest the files under `paths` (and listed in `paths_file`) into the warehouse; return the summary."""
     from prefect.artifacts import create_table_artifact  # in a flow run: Prefect is imported already
-    summary = ingest(paths, db, batch_size, task_runner, workers or runners.default_workers(),
-                     orchestration.PrefectSteps())
+    summary = ingest([*paths, *orchestration.listed_paths(paths_file)], db, batch_size, task_runner,
+                     workers or runners.default_workers(), orchestration.PrefectSteps())
     create_table_artifact(table=artifact_rows(summary), key=SUMMARY_ARTIFACT_KEY, description=artifact_title(summary))
     return summary
 

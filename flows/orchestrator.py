@@ -15,9 +15,11 @@ as Prefect's thread-pool task runner would).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
+import tempfile
 import time
 import tomllib
 from collections.abc import Callable, Iterator
@@ -171,3 +173,27 @@ def prefect_flow(name: str, fn: Callable[..., Any]) -> Flow[..., Any]:
     from prefect import flow
 
     return flow(name=name, persist_result=False)(fn)
+
+
+# Prefect's server refuses a flow run whose parameters serialize to more than 512 KiB (~6,000 paths)
+PARAMETER_BYTES_LIMIT = 256 * 1024
+
+
+@contextmanager
+def paths_parameter(paths: list[str]) -> Iterator[tuple[list[str], str | None]]:
+    """`paths` as a flow run's parameters: the list itself, or, when it is too long for Prefect's
+    server, none and a file listing them (a JSON list) that lives while the run does."""
+    if len(json.dumps(paths)) <= PARAMETER_BYTES_LIMIT:
+        yield list(paths), None
+        return
+    with tempfile.TemporaryDirectory(prefix="jixiao-paths-") as folder:
+        listing = Path(folder) / "paths.json"
+        listing.write_text(json.dumps(paths, ensure_ascii=False), encoding="utf-8")
+        yield [], str(listing)
+
+
+def listed_paths(paths_file: str | None) -> list[str]:
+    """The paths a `paths_parameter` file lists (none without one)."""
+    if not paths_file:
+        return []
+    return list(json.loads(Path(paths_file).read_text(encoding="utf-8")))

@@ -55,6 +55,22 @@ def test_each_planted_problem_is_flagged_and_nothing_else(planted: list[AuditFin
     assert {(f.check_name, f.unit_name) for f in planted} == PLANTED
 
 
+def test_a_large_duplicate_group_lists_a_few_reports_and_counts_the_rest(roster_csv: Path) -> None:
+    # a name thousands of reports share must not make every finding list the whole group
+    from dataclasses import replace
+
+    from tasks.audit import DEFAULT_THRESHOLDS
+    from tasks.audit.wording import evidence_sentence
+
+    conn = warehouse_of(planted_corpus(), roster_csv)
+    duplicates = [f for f in run_sql_checks(conn, AUDIT_YEAR, replace(DEFAULT_THRESHOLDS, duplicates_listed=1))
+                  if f.check_name == "duplicate_report"]
+    assert len(duplicates) == 2 and all(f.evidence["n_reports"] == 2 for f in duplicates)
+    assert [[r["file_name"] for r in f.evidence["reports"]] for f in duplicates] == [["2023_youxian_fulian.txt"]] * 2
+    assert evidence_sentence("duplicate_report", duplicates[0].evidence).endswith("；另有1份未列出")
+    assert not evidence_sentence("duplicate_report", {**duplicates[0].evidence, "not_listed": ""}).endswith("列出")
+
+
 def test_findings_carry_their_evidence(planted: list[AuditFinding]) -> None:
     by_check: Callable[[str], list[AuditFinding]] = lambda name: [f for f in planted if f.check_name == name]  # noqa: E731
 
@@ -144,3 +160,20 @@ def test_a_bad_roster_says_what_is_wrong(tmp_path: Path, content: str, message: 
     path.write_text(content, encoding="utf-8")
     with pytest.raises(RosterError, match=message):
         read_roster(path)
+
+
+def test_text_checks_split_over_workers_find_what_one_pass_finds(
+        roster_csv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import flows.audit as audit_flow_module
+    from tasks.audit import DEFAULT_THRESHOLDS
+
+    conn = warehouse_of(planted_corpus(), roster_csv)
+    years = [2022, AUDIT_YEAR]
+    texts = audit_texts(conn, years)
+    one_pass = audit_flow_module.text_checks(texts, years, DEFAULT_THRESHOLDS)
+    monkeypatch.setattr(audit_flow_module, "PARALLEL_TEXTS", 0)
+    monkeypatch.setattr(audit_flow_module.runners, "default_workers", lambda: 2)
+    split = audit_flow_module.text_checks_task.fn(texts, years, DEFAULT_THRESHOLDS)
+    assert one_pass and {f.check_name for f in one_pass} >= {"copied_text"}
+    assert [(f.check_name, f.doc_sha256, f.fiscal_year, f.message, f.evidence) for f in split] == \
+        [(f.check_name, f.doc_sha256, f.fiscal_year, f.message, f.evidence) for f in one_pass]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -70,3 +71,18 @@ def test_the_warehouse_is_the_same_with_prefect_and_without(report_folder: Path,
     direct, prefect = ({k: v for k, v in summary.items() if k not in ("run_id", "db")}
                        for summary in summaries.values())
     assert direct == prefect
+
+
+@pytest.mark.prefect
+def test_a_path_list_too_long_for_prefects_parameters_is_passed_as_a_file(
+        report_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Prefect's server refuses flow-run parameters over 512 KiB (~6,000 paths): the limit made tiny here
+    monkeypatch.setattr(orchestrator, "PARAMETER_BYTES_LIMIT", 10)
+    files = sorted(str(path) for path in report_folder.iterdir() if path.is_file())
+    db = tmp_path / "jixiao.duckdb"
+    summary = run_ingest(files, db=str(db), workers=1, orchestrator="prefect")
+
+    assert summary["files_seen"] == len(files) and summary["loaded"] + summary["rejected"] == len(files)
+    with duckdb.connect(str(db), read_only=True) as conn:
+        [(paths,)] = conn.execute("SELECT params->'$.paths' FROM runs WHERE flow = 'ingest'").fetchall()
+    assert sorted(json.loads(paths)) == files  # the run records every path it was given

@@ -32,6 +32,7 @@ class AuditThresholds:
     copy_similarity: float = 0.8  # Jaccard similarity of paragraph shingles
     copy_min_chars: int = 40  # shorter paragraphs (headings, one-line figures) are not compared
     boilerplate_min_units: int = 5  # a paragraph in this many units' reports is a shared template
+    duplicates_listed: int = 10  # reports a duplicate_report finding names (the rest are counted)
 
 
 DEFAULT_THRESHOLDS = AuditThresholds()

@@ -140,7 +140,7 @@ def _context(report: AuditReport, frame: pd.DataFrame | None) -> dict[str, Any]:
     # per report: audit errors, warnings and the checks that flagged it (group-bys, not a loop per report)
     counts = pd.crosstab(on_reports["doc_sha256"], on_reports["severity"]).reindex(
         columns=["error", "warning"], fill_value=0)
-    checks = on_reports.groupby("doc_sha256")["check_zh"].agg(lambda s: "、".join(sorted(set(s))))
+    checks = _checks_by_report(on_reports)
     rows = reports.merge(counts.rename(columns={"error": "audit_errors", "warning": "audit_warnings"}),
                          left_on="sha256", right_index=True, how="left")
     rows = rows.merge(checks.rename("checks"), left_on="sha256", right_index=True, how="left")
@@ -185,6 +185,16 @@ def _context(report: AuditReport, frame: pd.DataFrame | None) -> dict[str, Any]:
         "csv_name": csv_path.name, "xlsx_name": xlsx_path.name if report.xlsx else None, "page_size": PAGE_SIZE,
         "no_unit": NO_UNIT,
     }
+
+
+def _checks_by_report(findings: pd.DataFrame) -> pd.Series:
+    """Per report, the labels of the checks that flagged it, sorted and joined (a pandas group-by
+    with a Python function per group took seconds for a year of 17k flagged reports)."""
+    pairs = findings[["doc_sha256", "check_zh"]].drop_duplicates().sort_values(["doc_sha256", "check_zh"])
+    joined: dict[str, str] = {}
+    for doc, check in zip(pairs["doc_sha256"].tolist(), pairs["check_zh"].tolist(), strict=True):
+        joined[doc] = f"{joined[doc]}、{check}" if doc in joined else check
+    return pd.Series(joined, dtype=object)
 
 
 # The long tables (every report, every finding) are built as whole columns of HTML: a template loop

@@ -78,17 +78,22 @@ def audit_years(conn: duckdb.DuckDBPyConnection) -> list[int]:
 
 def audit_reports(conn: duckdb.DuckDBPyConnection, fiscal_years: int | Sequence[int]) -> pd.DataFrame:
     """The years' reports as the audit sees them (v_audit_reports), by year, then by file name."""
-    return conn.execute(query("audit/reports"), {"years": _years(fiscal_years)}).df()
+    return _frame(conn, query("audit/reports"), {"years": _years(fiscal_years)})
 
 
 def audit_amounts(conn: duckdb.DuckDBPyConnection, fiscal_years: int | Sequence[int]) -> pd.DataFrame:
     """The years' amount facts, each with its report's unit and year (GX findings name them)."""
-    return conn.execute(query("audit/amounts"), {"years": _years(fiscal_years)}).df()
+    return _frame(conn, query("audit/amounts"), {"years": _years(fiscal_years)})
 
 
 def audit_texts(conn: duckdb.DuckDBPyConnection, fiscal_years: int | Sequence[int], years_back: int = 1) -> pd.DataFrame:
     """Canonical texts of the years' reports and of the `years_back` years before each (for copied text)."""
-    return conn.execute(query("audit/texts"), {"years": _years(fiscal_years), "years_back": years_back}).df()
+    return _frame(conn, query("audit/texts"), {"years": _years(fiscal_years), "years_back": years_back})
+
+
+def _frame(conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    # through Arrow: DuckDB's own .df() builds pandas' string arrays ~4x slower (1.4M amounts: 4.3 s vs 1.2 s)
+    return conn.execute(sql, params).arrow().read_all().to_pandas()
 
 
 def check_labels(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
