@@ -17,7 +17,9 @@ For each N: generate a corpus, then measure (medians of --repeats runs; ratios w
 - audit: the annual audit flow (SQL checks, copied text, Great Expectations, HTML) for every fiscal
   year in the warehouse, so every report is audited; `audit_latest_year_s` is the scheduled run's share;
 - peak memory of this process and its children while the flow runs (sum of RSS, and of PSS).
-Prints a table per N and writes all results as JSON (the largest N's figures at the top level).
+Prints a table per N and writes all results as JSON (the largest N's figures at the top level). Given
+several sizes, each runs in a fresh interpreter (this command for one N): the peak memory at 100k is not
+that of a process that already ran 1k, 10k, GX and Dask, and no size inherits another's heap.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -304,9 +307,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     prefect_env.apply()  # as `jixiao` and `make` set them, before Prefect loads
+    sizes = [int(part) for part in args.n.split(",")]
     results = []
     with tempfile.TemporaryDirectory(prefix="jixiao-bench-") as work:
-        for n in (int(part) for part in args.n.split(",")):
+        for n in sizes:
+            if len(sizes) > 1:  # each size in a fresh process: its memory and timings owe nothing to the last
+                results.append(_bench_in_child(n, args, Path(work)))
+                continue
             repeats = 1 if n > 50_000 else args.repeats
             result = bench_one(n, repeats=repeats, workers=args.workers, naive_n=args.naive_n, seed=args.seed,
                                work=Path(work))
@@ -317,6 +324,16 @@ def main(argv: list[str] | None = None) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(summary, indent=1, ensure_ascii=False), encoding="utf-8")
     return 0
+
+
+def _bench_in_child(n: int, args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """`bench_one(n)` in a child interpreter (this command for one size); its figures as it wrote them."""
+    out = work / f"result-{n}.json"
+    command = [sys.executable, "-m", "bench.run", "--n", str(n), "--json", str(out), "--repeats", str(args.repeats),
+               "--workers", str(args.workers), "--naive-n", str(args.naive_n), "--seed", str(args.seed)]
+    subprocess.run(command, check=True)
+    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))["by_n"][0]
+    return result
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ from tasks.audit.store import (
     roster_size,
     start_audit_run,
 )
-from tasks.audit.text import copied_paragraphs_by_year, foreign_text
+from tasks.audit.text import text_checks
 from warehouse.writer import writing
 
 ARTIFACT_KEY = "annual-audit"
@@ -78,40 +78,12 @@ def previous_fiscal_year(timezone: str = DEFAULT_TIMEZONE) -> int:
     return datetime.now(ZoneInfo(timezone)).year - 1
 
 
-# From this many texts on, the text checks run on the worker processes, the years split between them,
-# while this one runs the SQL checks and GX (100k reports: ~27 s of text checks); below it, starting
-# workers costs more than it saves.
-PARALLEL_TEXTS = 5_000
-
-
-def text_checks(texts: Any, fiscal_years: list[int], thresholds: AuditThresholds) -> list[AuditFinding]:
-    return [finding for part in _text_checks_parts(texts, fiscal_years, thresholds) for finding in part]
-
-
-def _text_checks_parts(texts: Any, fiscal_years: list[int],
-                       thresholds: AuditThresholds) -> tuple[list[AuditFinding], list[AuditFinding]]:
-    copied = copied_paragraphs_by_year(texts, fiscal_years, thresholds)
-    return [finding for year in fiscal_years for finding in copied[year]], foreign_text(texts, fiscal_years)
-
-
 @task(name="text-checks", cache_policy=NO_CACHE, persist_result=False)
 def text_checks_task(texts: Any, fiscal_years: list[int], thresholds: AuditThresholds) -> list[AuditFinding]:
-    """`text_checks`; over many texts, a run of consecutive years on each worker, each with the year
-    before its first (a year is compared with itself and the year before): the same findings in the
-    same order."""
-    workers = min(runners.default_workers(), len(fiscal_years))
-    if len(texts) < PARALLEL_TEXTS or workers < 2:
-        return text_checks(texts, fiscal_years, thresholds)
-    ordered = sorted(fiscal_years)
-    chunks = [ordered[i * len(ordered) // workers:(i + 1) * len(ordered) // workers] for i in range(workers)]
-    pool = runners.process_pool(workers)  # the ingest's pool when this process ran one
-    parts = [pool.submit(_text_checks_parts, texts[texts["fiscal_year"].between(chunk[0] - 1, chunk[-1])],
-                         chunk, thresholds) for chunk in chunks]
-    copied, foreign = zip(*(part.result() for part in parts), strict=True)
-    position = {year: rank for rank, year in enumerate(fiscal_years)}
-    # copied text by year in the order asked, then foreign text in the order of `texts` (by year)
-    return sorted((f for part in copied for f in part), key=lambda f: position[f.fiscal_year]) \
-        + [finding for part in foreign for finding in part]
+    # over many texts, the years are split between the worker processes (the ingest's pool, if this
+    # process ran one) while this one runs the SQL checks and GX
+    workers = runners.default_workers()
+    return text_checks(texts, fiscal_years, thresholds, pool=lambda: runners.process_pool(workers), workers=workers)
 
 
 @task(name="gx-suites", cache_policy=NO_CACHE, persist_result=False)

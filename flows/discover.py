@@ -14,7 +14,6 @@ Rules, chosen so that a run sees the same files in the same order every time:
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -31,7 +30,7 @@ def discover_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
 def discover_inputs(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[tuple[Path, str]]]:
     """(files to read, refused entries with the reason): a symlink in a folder that leads outside
     it is refused, not followed, and reported so the run can count it as rejected."""
-    found: list[Path] = []
+    found: list[tuple[Path, str]] = []  # (path as found, its real path: two paths to one file are one)
     refused: list[tuple[Path, str]] = []
     for given in paths:
         root = Path(given)
@@ -40,31 +39,52 @@ def discover_inputs(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path]
         if root.is_dir():
             found.extend(_files_in_folder(root, refused))
         elif root.is_file():
-            found.append(root)
+            found.append((root, os.path.realpath(root)))
         else:
             raise DiscoveryError(f"not a regular file or folder: {root}")
     return _unique_sorted(found), sorted(set(refused), key=lambda item: str(item[0]))
 
 
-def _files_in_folder(root: Path, refused: list[tuple[Path, str]]) -> list[Path]:
+def _files_in_folder(root: Path, refused: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
+    """(path, real path) of the wanted files under `root`. The entry types come with the directory
+    listing (scandir), and a real path is worked out once per folder, not per file: 100k files are
+    found in well under a second, before any batch can start."""
     real_root = root.resolve()
-    files: list[Path] = []
-    # followlinks=False: symlinked folders show up in `dirnames` but are not entered.
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = [name for name in dirnames if not name.startswith(".")]
-        for name in filenames:
-            if name.startswith("."):
-                continue
-            path = Path(dirpath) / name
-            if _is_wanted_file(path, real_root):
-                files.append(path)
-            elif path.is_symlink():
-                target = _link_target(path)
-                if target is None:  # a loop or a dangling link: a named entry that is no file, said so
-                    refused.append((path, "symlink that leads nowhere (dangling, or a loop): not followed"))
-                elif target.is_file():
-                    refused.append((path, f"symlink to a file outside the input folder ({root}): not followed"))
+    files: list[tuple[Path, str]] = []
+    folders = [str(root)]
+    while folders:
+        folder = folders.pop()
+        real_folder = os.path.realpath(folder)
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    # a symlinked folder is neither: never entered (its target inside is walked anyway)
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.path)
+                    elif entry.is_file(follow_symlinks=False):
+                        files.append((Path(entry.path), os.path.join(real_folder, entry.name)))
+                    elif entry.is_symlink():
+                        _follow_link(Path(entry.path), real_root, root, files, refused)
+                except OSError:  # vanished while walking
+                    continue
     return files
+
+
+def _follow_link(path: Path, real_root: Path, root: Path, files: list[tuple[Path, str]],
+                 refused: list[tuple[Path, str]]) -> None:
+    """A symlink found in a folder: kept when it leads to a file inside the folder, refused with the
+    reason when it leads nowhere or to a file outside; a link to a folder or a device is skipped."""
+    target = _link_target(path)
+    if target is None:  # a loop or a dangling link: a named entry that is no file, said so
+        refused.append((path, "symlink that leads nowhere (dangling, or a loop): not followed"))
+    elif not target.is_file():
+        return
+    elif target.is_relative_to(real_root):
+        files.append((path, str(target)))
+    else:
+        refused.append((path, f"symlink to a file outside the input folder ({root}): not followed"))
 
 
 def _link_target(path: Path) -> Path | None:
@@ -76,25 +96,11 @@ def _link_target(path: Path) -> Path | None:
         return None
 
 
-def _is_wanted_file(path: Path, real_root: Path) -> bool:
-    try:
-        mode = path.lstat().st_mode
-    except OSError:  # vanished while walking
-        return False
-    if stat.S_ISREG(mode):
-        return True
-    if not stat.S_ISLNK(mode):
-        return False  # fifo, socket, device: never a report, and reading one may block
-    target = _link_target(path)
-    return target is not None and target.is_relative_to(real_root) and target.is_file()
-
-
-def _unique_sorted(paths: list[Path]) -> list[Path]:
+def _unique_sorted(found: list[tuple[Path, str]]) -> list[Path]:
     """Sorted by path; a real file reached twice (given twice, or via a link) is kept once."""
-    seen: set[Path] = set()
+    seen: set[str] = set()
     unique: list[Path] = []
-    for path in sorted(paths, key=str):
-        real = path.resolve()
+    for path, real in sorted(found, key=lambda item: str(item[0])):
         if real in seen:
             continue
         seen.add(real)

@@ -79,8 +79,7 @@ def ingest(paths: list[str], db: str | None, batch_size: int | None, task_runner
     notify_progress(tally.progress())
     steps.log.info("%d files in %d batches -> %s", len(discovered), len(batches), tally.db)
     pool_workers, window = (workers, workers + 1) if task_runner == "process" else (1, 2 * workers)  # Dask: no pool
-    params = {"paths": list(paths), "db": tally.db, "batch_size": settings.batch_size, "task_runner": task_runner,
-              "workers": workers}
+    params = dict(paths=list(paths), db=tally.db, batch_size=settings.batch_size, task_runner=task_runner, workers=workers)
     commit = partial(commit_lock, settings.target, settings.lock_wait_s)  # a lake's writers take turns
 
     def submit(index: int) -> Any:

@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     # ducklake+postgres://user@host:port/dbname?data_path=/shared/lake (many writers; warehouse/lake.py).
     warehouse: str | None = Field(default=None, description="warehouse URL; overrides db when set")
     archive_dir: Path | None = Field(default=None, description="raw-bytes archive; default: beside the db")
-    batch_size: int = Field(default=2000, ge=1, description="documents per batch (one task, one transaction)")
+    batch_size: int = Field(default=1000, ge=1, description="documents per batch (one task, one transaction)")
     # Revalidation reads facts back, never texts: a batch costs little memory, and validation's fixed
     # cost per batch (~0.75 s) is what large batches save (100k reports: 112 s at 2000, 53 s at 20000).
     revalidate_batch_size: int = Field(default=10000, ge=1,

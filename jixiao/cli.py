@@ -84,7 +84,7 @@ def ingest(
     db: DbOption = None,
     batch_size: Annotated[int | None, typer.Option(
         "--batch-size", min=1, show_default=False,
-        help="Most files per batch: one Prefect task and one transaction each; a run is cut into even batches, a multiple of the workers (default: $JIXIAO_BATCH_SIZE, else 2000).",
+        help="Most files per batch: one Prefect task and one transaction each; a run is cut into even batches, a multiple of the workers (default: $JIXIAO_BATCH_SIZE, else 1000).",
     )] = None,
     task_runner: Annotated[str, typer.Option(
         "--task-runner", help="Where batches run: 'process' (a local process pool) or 'dask' (prefect-dask).",

@@ -68,7 +68,7 @@ def test_a_large_duplicate_group_lists_a_few_reports_and_counts_the_rest(roster_
     assert len(duplicates) == 2 and all(f.evidence["n_reports"] == 2 for f in duplicates)
     assert [[r["file_name"] for r in f.evidence["reports"]] for f in duplicates] == [["2023_youxian_fulian.txt"]] * 2
     assert evidence_sentence("duplicate_report", duplicates[0].evidence).endswith("；另有1份未列出")
-    assert not evidence_sentence("duplicate_report", {**duplicates[0].evidence, "not_listed": ""}).endswith("列出")
+    assert not evidence_sentence("duplicate_report", {**duplicates[0].evidence, "not_listed": 0}).endswith("列出")
 
 
 def test_findings_carry_their_evidence(planted: list[AuditFinding]) -> None:
@@ -164,16 +164,26 @@ def test_a_bad_roster_says_what_is_wrong(tmp_path: Path, content: str, message: 
 
 def test_text_checks_split_over_workers_find_what_one_pass_finds(
         roster_csv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import flows.audit as audit_flow_module
+    from concurrent.futures import ThreadPoolExecutor
+
+    import tasks.audit.text as text_module
     from tasks.audit import DEFAULT_THRESHOLDS
 
     conn = warehouse_of(planted_corpus(), roster_csv)
     years = [2022, AUDIT_YEAR]
     texts = audit_texts(conn, years)
-    one_pass = audit_flow_module.text_checks(texts, years, DEFAULT_THRESHOLDS)
-    monkeypatch.setattr(audit_flow_module, "PARALLEL_TEXTS", 0)
-    monkeypatch.setattr(audit_flow_module.runners, "default_workers", lambda: 2)
-    split = audit_flow_module.text_checks_task.fn(texts, years, DEFAULT_THRESHOLDS)
+    pools: list[ThreadPoolExecutor] = []
+
+    def pool() -> ThreadPoolExecutor:  # the split, not the processes, is what is checked here
+        pools.append(ThreadPoolExecutor(max_workers=2))
+        return pools[-1]
+
+    one_pass = text_module.text_checks(texts, years, DEFAULT_THRESHOLDS, pool=pool, workers=2)
+    assert not pools  # a few texts: no pool is made
+    monkeypatch.setattr(text_module, "PARALLEL_TEXTS", 0)
+    split = text_module.text_checks(texts, years, DEFAULT_THRESHOLDS, pool=pool, workers=2)
+    assert len(pools) == 1
+    pools[0].shutdown()
     assert one_pass and {f.check_name for f in one_pass} >= {"copied_text"}
     assert [(f.check_name, f.doc_sha256, f.fiscal_year, f.message, f.evidence) for f in split] == \
         [(f.check_name, f.doc_sha256, f.fiscal_year, f.message, f.evidence) for f in one_pass]

@@ -284,3 +284,16 @@ def test_the_writer_can_cap_duckdbs_memory(tmp_path: Path) -> None:
     assert Settings().writer_memory_limit == "1GB"
     with pytest.raises(ValueError, match="writer_memory_limit"):
         Settings(writer_memory_limit="as much as it likes")
+
+
+def test_a_runs_copy_checkpoints_rarely_and_publishes_what_it_committed(tmp_path: Path) -> None:
+    # checkpoints rewrite the key indexes whole: at DuckDB's default every ingest batch paid one
+    from warehouse.writer import writing
+
+    db = tmp_path / "jixiao.duckdb"
+    with writing(db, holder="test") as conn:
+        [(threshold,)] = conn.execute("SELECT current_setting('checkpoint_threshold')").fetchall()
+        conn.execute("INSERT INTO runs (run_id, flow, params, status) VALUES ('r1', 'ingest', '{}', 'running')")
+    assert threshold.replace(" ", "").upper() in {"256.0MIB", "256MIB", "244.1MIB"}
+    with connect(db, read_only=True) as reader:
+        assert reader.execute("SELECT count(*) FROM runs").fetchall() == [(1,)]

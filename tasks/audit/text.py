@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import tomllib
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from concurrent.futures import Executor
 from pathlib import Path
 
 import pandas as pd
@@ -217,3 +218,35 @@ def foreign_text(texts: pd.DataFrame, fiscal_years: int | Collection[int],
                 fiscal_year=_int(row.fiscal_year),
             ))
     return found
+
+
+# From this many texts on, `text_checks` splits the years over the workers it is given (100k reports:
+# ~27 s of text checks in one process); below it, a worker's start costs more than it saves.
+PARALLEL_TEXTS = 5_000
+
+
+def text_checks(texts: pd.DataFrame, fiscal_years: list[int], thresholds: AuditThresholds,
+                pool: Callable[[], Executor] | None = None, workers: int = 1) -> list[AuditFinding]:
+    """Copied paragraphs by year (in the order of `fiscal_years`), then foreign text (in the order of
+    `texts`). With a `pool` (made only when used) and many texts, a run of consecutive years goes to each
+    of `workers` processes, each with the year before its first (a year is compared with itself and the
+    year before): the same findings in the same order as one pass."""
+    workers = min(workers, len(fiscal_years))
+    if pool is None or len(texts) < PARALLEL_TEXTS or workers < 2:
+        copied, foreign = _text_checks_of(texts, fiscal_years, thresholds)
+        return copied + foreign
+    ordered = sorted(fiscal_years)
+    runs = [ordered[i * len(ordered) // workers:(i + 1) * len(ordered) // workers] for i in range(workers)]
+    executor = pool()
+    parts = [executor.submit(_text_checks_of, texts[texts["fiscal_year"].between(run[0] - 1, run[-1])], run,
+                             thresholds) for run in runs]
+    copied_parts, foreign_parts = zip(*(part.result() for part in parts), strict=True)
+    position = {year: rank for rank, year in enumerate(fiscal_years)}
+    copied = sorted((finding for part in copied_parts for finding in part), key=lambda f: position[f.fiscal_year])
+    return copied + [finding for part in foreign_parts for finding in part]
+
+
+def _text_checks_of(texts: pd.DataFrame, fiscal_years: list[int],
+                    thresholds: AuditThresholds) -> tuple[list[AuditFinding], list[AuditFinding]]:
+    copied = copied_paragraphs_by_year(texts, fiscal_years, thresholds)
+    return [finding for year in fiscal_years for finding in copied[year]], foreign_text(texts, fiscal_years)

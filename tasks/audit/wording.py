@@ -114,6 +114,10 @@ def evidence_sentence(check_name: str, evidence: Mapping[str, Any], wording: Map
         items = evidence.get(spec["items"]) or []
         fields["items"] = spec.get("separator", "；").join(
             formatter.format(spec["item"], item) if isinstance(item, Mapping) else str(item) for item in items)
+    for name, words in (spec.get("optional") or {}).items():  # e.g. "；另有3份未列出", or nothing
+        value = fields.get(name)
+        shown = isinstance(value, int | float) and not isinstance(value, bool) and value != 0
+        fields[name] = formatter.format(words, fields) if shown else ""
     sentence = formatter.format(spec["sentence"], fields)
     row = evidence.get("row")
     if row_note and isinstance(row, Mapping) and all(row.get(name) is not None for name in formatter.names(row_note)):

@@ -23,8 +23,7 @@ SELECT
     r.fiscal_year::INTEGER AS fiscal_year,
     printf('%s的%d年度自评报告共有%d份（应为1份）', r.unit_name, r.fiscal_year::INTEGER, g.n_reports) AS message,
     json_object('fiscal_year', r.fiscal_year::INTEGER, 'n_reports', g.n_reports, 'reports', g.reports,
-                'not_listed', CASE WHEN g.n_reports > len(g.reports)
-                                   THEN printf('；另有%d份未列出', g.n_reports - len(g.reports)) ELSE '' END) AS evidence
+                'not_listed', g.n_reports - len(g.reports)) AS evidence
 FROM year_reports AS r
 JOIN groups AS g ON g.fiscal_year = r.fiscal_year AND g.unit_key = r.unit_key
 ORDER BY r.fiscal_year, r.unit_key, r.file_name
