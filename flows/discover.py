@@ -55,7 +55,11 @@ def _files_in_folder(root: Path, refused: list[tuple[Path, str]]) -> list[tuple[
     while folders:
         folder = folders.pop()
         real_folder = os.path.realpath(folder)
-        with os.scandir(folder) as entries:
+        try:
+            listing = os.scandir(folder)
+        except OSError:  # unreadable or vanished: skipped, as os.walk skips it
+            continue
+        with listing as entries:
             for entry in entries:
                 if entry.name.startswith("."):
                     continue

@@ -139,8 +139,8 @@ def _context(report: AuditReport, frame: pd.DataFrame | None) -> dict[str, Any]:
 
     # per report: audit errors, warnings and the checks that flagged it (group-bys, not a loop per report)
     # a group-by's size, not pd.crosstab (whose pure-Python aggregation took ~0.5 s a year at 100k)
-    counts = (on_reports.groupby(["doc_sha256", "severity"]).size().unstack(fill_value=0) if len(on_reports)
-              else pd.DataFrame(index=pd.Index([], name="doc_sha256"))).reindex(columns=["error", "warning"], fill_value=0)
+    counts = on_reports.groupby(["doc_sha256", "severity"]).size().unstack(fill_value=0).reindex(
+        columns=["error", "warning"], fill_value=0)
     checks = _checks_by_report(on_reports)
     rows = reports.merge(counts.rename(columns={"error": "audit_errors", "warning": "audit_warnings"}),
                          left_on="sha256", right_index=True, how="left")
