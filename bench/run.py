@@ -170,11 +170,13 @@ def _validation(db: Path) -> dict[str, Any]:
 def _revalidate_and_audit(db: Path, out: Path) -> dict[str, Any]:
     import duckdb
 
-    from flows.audit import audit_flow
-    from flows.revalidate import revalidate_flow
+    from flows.audit import run_audit
+    from flows.revalidate import run_revalidate
+    from tasks.revalidate import Selection
 
+    # through the CLI's entry points: a Prefect flow run only where a Prefect API records runs
     started = time.perf_counter()
-    revalidated = revalidate_flow(db=str(db))
+    revalidated = run_revalidate(Selection(), db=str(db))
     result: dict[str, Any] = {"revalidate_reports": revalidated["revalidated"],
                               "revalidate_s": round(time.perf_counter() - started, 2),
                               "revalidate_changed_findings": revalidated["raised"] + revalidated["cleared"]}
@@ -183,16 +185,14 @@ def _revalidate_and_audit(db: Path, out: Path) -> dict[str, Any]:
             "SELECT DISTINCT fiscal_year FROM reports WHERE fiscal_year IS NOT NULL ORDER BY 1").fetchall()]
     # Every year in one pass (the audit a bureau runs over its archive), then the scheduled run's share:
     # the latest year on its own, as the annual deployment runs it.
-    from flows.audit import audit_all_years_flow
-
     started = time.perf_counter()
-    audited = audit_all_years_flow(db=str(db), out_dir=str(out / "all-years"))
+    audited = run_audit(None, db=str(db), out_dir=str(out / "all-years"))
     result["audit_years"] = len(audited["fiscal_years"])
     result["audit_s"] = round(time.perf_counter() - started, 2)
     result["audit_stage_s"] = {stage: round(seconds, 1) for stage, seconds in audited["stage_s"].items()}
     if years:
         started = time.perf_counter()
-        audit_flow(fiscal_year=years[-1], db=str(db), out_dir=str(out / str(years[-1])))
+        run_audit([years[-1]], db=str(db), out_dir=str(out / str(years[-1])))
         result["audit_latest_year_s"] = round(time.perf_counter() - started, 2)
     return result
 

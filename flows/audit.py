@@ -11,7 +11,10 @@ pandas, each year validated under its own run name `audit-Y-<run id>` in the fil
 `OUT/gx` (+ Data Docs of every run in `OUT/data_docs`, built once) -> per year, the HTML report
 `OUT/audit-Y.html` and its findings as `OUT/audit-Y-findings.csv` (and `.xlsx` when asked: by
 default for one year, not for all years) -> one `audit_runs` row per year, and all findings, in one
-transaction -> a Prefect markdown artifact summarizing the run.
+transaction -> in a Prefect flow run, a markdown artifact summarizing the run.
+`run_audit` (the CLI) runs these steps as a Prefect flow run when a Prefect API records runs, and
+directly otherwise, without starting Prefect's server (~4 s): the same steps and warehouse content
+(flows/orchestrator.py).
 OUT defaults to `audit/` beside the warehouse (`warehouse/audit/` for the default one, git-ignored).
 """
 
@@ -29,12 +32,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NO_CACHE
-from prefect.runtime import flow_run
 
-from expectations.audit.runner import GxOutcome, GxRun, run_suites_by_run
+from expectations.audit.runner import GxOutcome, GxRun, import_gx_in_background, run_suites_by_run
+from flows import orchestrator as orchestration
 from flows import runners
 from flows.settings import Settings, describe
 from tasks.audit import DEFAULT_THRESHOLDS, AuditFinding, AuditThresholds
@@ -78,52 +78,92 @@ def previous_fiscal_year(timezone: str = DEFAULT_TIMEZONE) -> int:
     return datetime.now(ZoneInfo(timezone)).year - 1
 
 
-@task(name="text-checks", cache_policy=NO_CACHE, persist_result=False)
-def text_checks_task(texts: Any, fiscal_years: list[int], thresholds: AuditThresholds) -> list[AuditFinding]:
+def text_checks_on_pool(texts: Any, fiscal_years: list[int], thresholds: AuditThresholds) -> list[AuditFinding]:
     # over many texts, the years are split between the worker processes (the ingest's pool, if this
     # process ran one) while this one runs the SQL checks and GX
     workers = runners.default_workers()
     return text_checks(texts, fiscal_years, thresholds, pool=lambda: runners.process_pool(workers), workers=workers)
 
 
-@task(name="gx-suites", cache_policy=NO_CACHE, persist_result=False)
-def gx_task(runs: list[GxRun], out_dir: Path | None) -> list[GxOutcome]:
-    return run_suites_by_run(runs, out_dir)
+TEXT_CHECKS = orchestration.Step("text-checks", text_checks_on_pool)
+GX_SUITES = orchestration.Step("gx-suites", run_suites_by_run)
 
 
-@flow(name="annual-audit", persist_result=False)
-def audit_flow(fiscal_year: int | None = None, db: str | None = None, roster: str | None = None, out_dir: str | None = None,
-               data_docs: bool = True, swing_threshold: float = DEFAULT_THRESHOLDS.swing_threshold,
-               xlsx: bool = True) -> dict[str, Any]:
+def run_audit(fiscal_years: list[int] | None = None, *, db: str | None = None, roster: str | None = None,
+              out_dir: str | None = None, data_docs: bool = True,
+              swing_threshold: float = DEFAULT_THRESHOLDS.swing_threshold, xlsx: bool | None = None,
+              orchestrator: orchestration.Orchestrator = "auto") -> dict[str, Any]:
+    """Audit `fiscal_years` (None: every year of the warehouse) and return the result, each year's summary
+    under `runs`. A Prefect flow run when a Prefect API records runs (`audit_flow` for one year, else
+    `audit_all_years_flow`, with their artifact); otherwise the same steps directly, without starting
+    Prefect's server. `xlsx` defaults to yes for one year, no for several."""
+    one_year = fiscal_years is not None and len(fiscal_years) == 1
+    options: dict[str, Any] = dict(db=db, roster=roster, out_dir=out_dir, data_docs=data_docs,
+                                   swing_threshold=swing_threshold, xlsx=one_year if xlsx is None else xlsx)
+    if not orchestration.uses_prefect(orchestrator):
+        with orchestration.direct_steps(threads=2, log_name="jixiao.audit") as steps:
+            return audit(fiscal_years, steps=steps, **options)
+    if one_year:  # the scheduled audit's flow: its runs and automations are named "annual-audit"
+        return {"fiscal_years": fiscal_years, "runs": [prefect_flows()["audit_flow"](fiscal_years[0], **options)]}
+    return prefect_flows()["audit_all_years_flow"](fiscal_years=fiscal_years, **options)
+
+
+def _audit_flow(fiscal_year: int | None = None, db: str | None = None, roster: str | None = None,
+                out_dir: str | None = None, data_docs: bool = True,
+                swing_threshold: float = DEFAULT_THRESHOLDS.swing_threshold, xlsx: bool = True) -> dict[str, Any]:
     """Audit the reports of `fiscal_year` (default: the previous year); return the run's summary."""
     fiscal_year = fiscal_year or previous_fiscal_year()
-    result = _audit([fiscal_year], db=db, roster=roster, out_dir=out_dir, data_docs=data_docs,
-                    swing_threshold=swing_threshold, xlsx=xlsx)
+    result = _audit_in_flow_run([fiscal_year], db=db, roster=roster, out_dir=out_dir, data_docs=data_docs,
+                                swing_threshold=swing_threshold, xlsx=xlsx)
     return result["runs"][0]
 
 
-@flow(name="annual-audit-all-years", persist_result=False)
-def audit_all_years_flow(db: str | None = None, roster: str | None = None, out_dir: str | None = None,
-                         data_docs: bool = True, swing_threshold: float = DEFAULT_THRESHOLDS.swing_threshold,
-                         xlsx: bool = False, fiscal_years: list[int] | None = None) -> dict[str, Any]:
+def _audit_all_years_flow(db: str | None = None, roster: str | None = None, out_dir: str | None = None,
+                          data_docs: bool = True, swing_threshold: float = DEFAULT_THRESHOLDS.swing_threshold,
+                          xlsx: bool = False, fiscal_years: list[int] | None = None) -> dict[str, Any]:
     """Audit every fiscal year of the warehouse (or `fiscal_years`) in one pass: one audit run per
     year (its findings, report and GX run as `audit_flow` of that year would make them) into one
     output folder. XLSX exports only with `xlsx` (openpyxl writes ~10k findings a second: for a
     large warehouse it would be most of the run). Returns every year's summary under `runs`, the
     totals, and the seconds each stage took (`stage_s`)."""
-    return _audit(fiscal_years, db=db, roster=roster, out_dir=out_dir, data_docs=data_docs,
-                  swing_threshold=swing_threshold, xlsx=xlsx)
+    return _audit_in_flow_run(fiscal_years, db=db, roster=roster, out_dir=out_dir, data_docs=data_docs,
+                              swing_threshold=swing_threshold, xlsx=xlsx)
 
 
-def _audit(fiscal_years: list[int] | None, *, db: str | None, roster: str | None, out_dir: str | None,
-           data_docs: bool, swing_threshold: float, xlsx: bool) -> dict[str, Any]:
-    logger = get_run_logger()
+def _audit_in_flow_run(fiscal_years: list[int] | None, **options: Any) -> dict[str, Any]:
+    from prefect.artifacts import create_markdown_artifact  # in a flow run: Prefect is imported already
+
+    result = audit(fiscal_years, steps=orchestration.PrefectSteps(), **options)
+    create_markdown_artifact(markdown="\n".join(summary_markdown(summary) for summary in result["runs"]),
+                             key=ARTIFACT_KEY, description=f"Annual audit {', '.join(map(str, result['fiscal_years']))}: "
+                                                            f"{result['n_findings']} findings")
+    return result
+
+
+def prefect_flows() -> dict[str, Any]:
+    """The Prefect flows (deployments, the yearly flow, tests), made on first use: a direct run never
+    imports Prefect."""
+    return {"audit_flow": orchestration.prefect_flow("annual-audit", _audit_flow),
+            "audit_all_years_flow": orchestration.prefect_flow("annual-audit-all-years", _audit_all_years_flow)}
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("audit_flow", "audit_all_years_flow"):
+        return prefect_flows()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def audit(fiscal_years: list[int] | None, *, steps: orchestration.RunSteps, db: str | None, roster: str | None,
+          out_dir: str | None, data_docs: bool, swing_threshold: float, xlsx: bool) -> dict[str, Any]:
+    """The steps of an audit run, in order, whoever runs them; returns the result (see `run_audit`)."""
+    import_gx_in_background()  # ~3 s of imports, while the warehouse is read and the SQL checks run
+    logger = steps.log
     settings = Settings.for_run(db)
     where = describe(settings.target)
     out = Path(out_dir) if out_dir else default_out_dir(settings)
     thresholds = AuditThresholds(swing_threshold=swing_threshold)
     stage_s: dict[str, float] = {}
-    with writing(settings.target, holder=f"audit run {flow_run.name}", wait_s=settings.lock_wait_s,
+    with writing(settings.target, holder=f"audit run {steps.run_name}", wait_s=settings.lock_wait_s,
                  on_wait=logger.warning) as conn:
         if roster:
             units = replace_roster(conn, read_roster(Path(roster)), source=Path(roster).name)
@@ -138,13 +178,13 @@ def _audit(fiscal_years: list[int] | None, *, db: str | None, roster: str | None
                 amounts = audit_amounts(conn, years)
                 texts = audit_texts(conn, years)
                 labels, n_roster = check_labels(conn), roster_size(conn)
-            text_findings = text_checks_task.submit(texts, years, thresholds)  # beside the next two steps
+            text_findings = steps.submit(TEXT_CHECKS, "text-checks", texts, years, thresholds)  # beside the next two steps
             del texts  # the largest input: not kept through the rest of the run
             with _stage(stage_s, "sql_checks"):
                 findings = run_sql_checks(conn, years, thresholds)
             reports_of, amounts_of = _by_year(reports, years), _by_year(amounts, years)
             with _stage(stage_s, "gx"):
-                outcomes = dict(zip(years, gx_task([
+                outcomes = dict(zip(years, steps.call(GX_SUITES, "gx-suites", [
                     GxRun({"reports": reports_of[year], "amounts": amounts_of[year]}, gx_run_name(year, run_ids[year]),
                           {"fiscal_year": year, "run_id": run_ids[year]}) for year in years],
                     out if data_docs else None), strict=True))
@@ -177,8 +217,6 @@ def _audit(fiscal_years: list[int] | None, *, db: str | None, roster: str | None
                 fail_audit_run(conn, run_id, f"{type(exc).__name__}: {exc}")
             traceback.clear_frames(exc.__traceback__)  # keep frames' frames (texts) out of the failed state
             raise
-    create_markdown_artifact(markdown="\n".join(summary_markdown(summary) for summary in summaries), key=ARTIFACT_KEY,
-                             description=f"Annual audit {', '.join(map(str, years))}: {len(findings)} findings")
     logger.info("audit stages (s): %s", ", ".join(f"{name} {seconds:.1f}" for name, seconds in stage_s.items()))
     return {"fiscal_years": years, "db": where, "out_dir": str(out), "n_reports": len(reports),
             "n_findings": len(findings), "runs": summaries, "stage_s": {k: round(v, 2) for k, v in stage_s.items()}}

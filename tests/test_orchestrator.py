@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -86,3 +88,47 @@ def test_a_path_list_too_long_for_prefects_parameters_is_passed_as_a_file(
     with duckdb.connect(str(db), read_only=True) as conn:
         [(paths,)] = conn.execute("SELECT params->'$.paths' FROM runs WHERE flow = 'ingest'").fetchall()
     assert sorted(json.loads(paths)) == files  # the run records every path it was given
+
+
+def _audit_findings(db: Path) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(db), read_only=True) as conn:
+        return conn.execute("SELECT fiscal_year, check_name, severity, doc_sha256, unit_name, message, evidence "
+                            "FROM v_audit_findings ORDER BY ALL").fetchall()
+
+
+@pytest.mark.prefect
+def test_an_audit_finds_the_same_with_prefect_and_without(tmp_path: Path) -> None:
+    from flows.audit import run_audit
+    from tests.audit_corpus import AUDIT_YEAR, planted_corpus, write_corpus
+
+    inbox = write_corpus(tmp_path / "inbox", planted_corpus())
+    results = {}
+    for mode in ("direct", "prefect"):
+        db = tmp_path / mode / "jixiao.duckdb"
+        run_ingest([str(inbox)], db=str(db), workers=1, orchestrator="direct")
+        results[mode] = run_audit([AUDIT_YEAR], db=str(db), out_dir=str(tmp_path / mode / "out"), orchestrator=mode)
+
+    assert _audit_findings(tmp_path / "direct" / "jixiao.duckdb") == _audit_findings(tmp_path / "prefect" / "jixiao.duckdb")
+    direct, prefect = ([(run["fiscal_year"], run["n_findings"], run["by_check"], run["gx_success"])
+                        for run in result["runs"]] for result in results.values())
+    assert direct == prefect and direct[0][1] > 0
+
+
+def test_a_cli_audit_without_a_prefect_api_runs_without_prefect(tmp_path: Path) -> None:
+    # the audit's fixed cost: no Prefect import, no ephemeral server, when nobody records the run
+    from tests.audit_corpus import AUDIT_YEAR, planted_corpus, write_corpus
+
+    db = tmp_path / "jixiao.duckdb"
+    run_ingest([str(write_corpus(tmp_path / "inbox", planted_corpus()))], db=str(db), workers=1, orchestrator="direct")
+    script = ("import sys\nfrom typer.testing import CliRunner\nfrom jixiao.cli import app\n"
+              f"result = CliRunner().invoke(app, ['audit', '--year', '{AUDIT_YEAR}', '--db', {str(db)!r}, "
+              f"'--out', {str(tmp_path / 'out')!r}])\n"
+              "print(result.exit_code, 'prefect' in sys.modules)\nprint(result.output)\n")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_API")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect")  # no profile with an API URL either
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300,
+                          cwd=Path(__file__).resolve().parent.parent)
+    status, _, output = done.stdout.partition("\n")
+    assert status == "0 False", done.stdout + done.stderr
+    assert "duplicate_report" in output and f"audit-{AUDIT_YEAR}.html" in output
+    assert _audit_findings(db), "the audit's findings are in the warehouse"

@@ -20,9 +20,12 @@ Great Expectations is imported here only (it takes seconds to import); its progr
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
+import sys
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,6 +57,14 @@ class GxOutcome:
     findings: list[AuditFinding] = field(default_factory=list)  # one per unexpected row
     data_docs_index: Path | None = None
     run_name: str | None = None
+
+
+def import_gx_in_background() -> None:
+    """Start importing Great Expectations (~3 s) in a thread, so that an audit's first GX call finds it
+    imported (or waits on its import lock) while the audit reads the warehouse meanwhile."""
+    if "great_expectations" not in sys.modules:
+        threading.Thread(target=importlib.import_module, args=("great_expectations",), name="import-gx",
+                         daemon=True).start()
 
 
 def load_suites(suites_dir: Path = SUITES_DIR) -> list[dict[str, Any]]:

@@ -52,16 +52,13 @@ def audit(
         fail("give either --year YEAR or --all-years")
     path = resolve_target(db)
     require_warehouse(path)
-    from flows.audit import audit_all_years_flow, audit_flow  # imports Prefect: slow, so only here
+    from flows.audit import run_audit  # imports pandas (and Prefect, for a flow run): only here
     from tasks.audit.store import RosterError
 
-    options: dict[str, Any] = {"db": db, "roster": str(roster) if roster else None,
-                               "out_dir": str(out) if out else None, "swing_threshold": swing}
-    if xlsx is not None:
-        options["xlsx"] = xlsx
     try:
         with flow_errors_as_one_line("audit"):
-            summaries = audit_all_years_flow(**options)["runs"] if all_years else [audit_flow(year, **options)]
+            summaries = run_audit(None if all_years else [year], db=db, roster=str(roster) if roster else None,
+                                  out_dir=str(out) if out else None, swing_threshold=swing, xlsx=xlsx)["runs"]
     except RosterError as exc:
         fail(f"roster: {exc}")
     for summary in summaries:
