@@ -85,3 +85,31 @@ def test_all_years_at_once_find_what_each_year_alone_finds() -> None:
         assert [(f.doc_sha256, f.message, f.evidence) for f in together[year]] == [
             (f.doc_sha256, f.message, f.evidence) for f in alone]
     assert sum(len(found) for found in together.values()) > 0
+
+
+def test_the_corpus_vocabulary_has_each_texts_shingles_as_shingles_has_them() -> None:
+    import random
+
+    from tasks.audit.similarity import _sha1_hash32, shingle_vocabulary
+
+    wide = random.Random(7)  # more distinct characters than fit five to an integer: keys compared as rows
+    texts = ["", "短", "四个字符", " 五 个字符 ", COPIED, OTHER, COPIED, "", *(
+        "".join(chr(0x4E00 + wide.randrange(6000)) for _ in range(wide.randrange(0, 40))) for _ in range(400))]
+    for corpus in (texts[:8], texts):
+        codes, bounds, hashes = shingle_vocabulary(corpus)
+        assert len(bounds) == len(corpus) + 1
+        for number, text in enumerate(corpus):
+            own = codes[bounds[number]:bounds[number + 1]]
+            assert sorted(hashes[np.unique(own)].tolist()) == sorted(_sha1_hash32(s.encode("utf-8")) for s in shingles(text))
+        assert len(hashes) == len(set().union(*(shingles(text) for text in corpus)))  # one code per distinct shingle
+
+
+def test_minhashes_are_datasketchs_whatever_the_blocks_they_are_computed_in(monkeypatch) -> None:
+    from tasks.audit import similarity
+
+    sets = [shingles(f"{COPIED}{number}{OTHER[: number % 30]}") for number in range(200)] + [{"x"}]
+    expected = MinHash.bulk([[s.encode("utf-8") for s in shingle_set] for shingle_set in sets], num_perm=NUM_PERM)
+    monkeypatch.setattr(similarity, "_TABLE_BYTES", 4 * 150 * 7)  # ~150 shingles: a few permutations per table
+    monkeypatch.setattr(similarity, "_BLOCK_BYTES", 4 * 7 * 50)  # fewer shingles than one set has, at times
+    assert all(np.array_equal(mine.hashvalues, theirs.hashvalues)
+               for mine, theirs in zip(minhashes(sets), expected, strict=True))

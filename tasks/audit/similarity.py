@@ -25,6 +25,8 @@ from scipy import sparse
 SHINGLE_CHARS = 5
 NUM_PERM = 64
 _PAIR_BATCH = 200_000  # candidate pairs per sparse product in `_similarities`
+_TABLE_BYTES = 256 * 2**20  # the permuted hashes of the vocabulary held at once (`hashvalues_of_sets`)
+_BLOCK_BYTES = 2**20  # the permuted hashes of the shingles gathered at once: in cache
 
 
 def shingles(text: str) -> set[str]:
@@ -50,48 +52,73 @@ def shingle_vocabulary(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.nda
 
     Returns (codes, bounds, hashes): the shingles of text i are `codes[bounds[i]:bounds[i + 1]]` (ids
     into the vocabulary, repeats possible), and `hashes[id]` is datasketch's sha1_hash32 of the
-    shingle's UTF-8 (the one Python loop: over distinct shingles, not their occurrences)."""
+    shingle's UTF-8 (the one Python loop: over distinct shingles, not their occurrences).
+
+    Every position of the joined texts gets the key of the shingle starting there (its characters,
+    renumbered densely, packed into one integer when that fits, else compared as rows), from shifted
+    slices: no gather per shingle. A text's shingles are its positions but the last SHINGLE_CHARS - 1;
+    a text shorter than a shingle is one shingle, the text itself (its key padded with 0)."""
     compact = ["".join(text.split()) for text in texts]
     lengths = np.fromiter((len(text) for text in compact), dtype=np.int64, count=len(compact))
     joined = "".join(compact)
     points = np.frombuffer(joined.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
     offsets = np.zeros(len(compact) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    per_text = np.maximum(lengths - SHINGLE_CHARS + 1, 1)  # a text shorter than a shingle is one shingle
     bounds = np.zeros(len(compact) + 1, dtype=np.int64)
-    np.cumsum(per_text, out=bounds[1:])
-    owner = np.repeat(np.arange(len(compact)), per_text)
-    starts = offsets[owner] + (np.arange(bounds[-1]) - bounds[owner])
-    widths = np.minimum(lengths, SHINGLE_CHARS)[owner]
-    codes = _shingle_codes(points, starts, widths)
-    first = np.full(int(codes.max(initial=-1)) + 1, -1, dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(codes))[::-1]  # each distinct shingle's first occurrence
+    np.cumsum(np.maximum(lengths - SHINGLE_CHARS + 1, 1), out=bounds[1:])
+    short = lengths < SHINGLE_CHARS
+    present = np.bincount(points, minlength=1) > 0
+    dense = np.cumsum(present, dtype=np.uint64)  # code point -> 1.. in the order of code points
+    letters = np.append(dense[points], np.zeros(SHINGLE_CHARS, dtype=np.uint64))
+    # the short texts' shingles: their letters, then 0 (not the next text's)
+    short_starts, short_lengths = offsets[:-1][short], lengths[short]
+    short_letters = [np.where(short_lengths > column, letters[short_starts + column], np.uint64(0))
+                     for column in range(SHINGLE_CHARS)]
+    at_position = [letters[column:column + len(points)] for column in range(SHINGLE_CHARS)]
+    starts_here = np.ones(len(points), dtype=bool)
+    for back in range(1, SHINGLE_CHARS):
+        starts_here[offsets[1:][~short] - back] = False
+    starts_here[_inside(short_starts, short_lengths, len(points))] = False
+    short_slots = bounds[:-1][short]
+    is_short = np.zeros(int(bounds[-1]), dtype=bool)
+    is_short[short_slots] = True
+    bits = max(int(present.sum() + 1).bit_length(), 1)
+    if bits * SHINGLE_CHARS <= 64:
+        keys = np.empty(int(bounds[-1]), dtype=np.uint64)
+        keys[~is_short] = _packed(at_position, bits)[starts_here]
+        keys[is_short] = _packed(short_letters, bits)
+        codes = np.asarray(pd.factorize(keys)[0], dtype=np.int64)
+    else:
+        rows = np.empty((int(bounds[-1]), SHINGLE_CHARS), dtype=np.uint64)
+        rows[~is_short] = np.stack(at_position, axis=1)[starts_here]
+        rows[is_short] = np.stack(short_letters, axis=1)
+        codes = _row_codes(rows)
+    # factorize numbers keys in order of first appearance: a code's first slot is where it first exceeds the rest
+    first = np.flatnonzero(np.r_[True, codes[1:] > np.maximum.accumulate(codes)[:-1]]) if len(codes) else codes
+    first_short = is_short[first]
+    starts = np.empty(len(first), dtype=np.int64)
+    starts[~first_short] = np.flatnonzero(starts_here)[np.searchsorted(np.flatnonzero(~is_short), first[~first_short])]
+    widths = np.full(len(first), SHINGLE_CHARS, dtype=np.int64)
+    slot_of_short = np.searchsorted(short_slots, first[first_short])
+    starts[first_short], widths[first_short] = short_starts[slot_of_short], short_lengths[slot_of_short]
     hashes = np.fromiter(
         (_sha1_hash32(joined[start:start + width].encode("utf-8"))
-         for start, width in zip(starts[first].tolist(), widths[first].tolist(), strict=True)),
+         for start, width in zip(starts.tolist(), widths.tolist(), strict=True)),
         dtype=np.uint32, count=len(first))
     return codes, bounds, hashes
 
 
-def _shingle_codes(points: np.ndarray, starts: np.ndarray, widths: np.ndarray) -> np.ndarray:
-    """A number per distinct shingle (the `widths[i]` characters of `points` from `starts[i]`): its
-    characters renumbered densely and packed into one integer when that fits, else compared as rows."""
-    present = np.bincount(points, minlength=1) > 0
-    dense = np.cumsum(present, dtype=np.uint64)  # code point -> 1.. in the order of code points
-    letters = np.append(dense[points], np.zeros(SHINGLE_CHARS, dtype=np.uint64))
-    bits = max(int(present.sum() + 1).bit_length(), 1)
-    short = np.flatnonzero(widths < SHINGLE_CHARS)  # whole texts shorter than a shingle: 0 past their end
-    columns = []
-    for column in range(SHINGLE_CHARS):
-        letter = letters[starts + column]
-        letter[short[widths[short] <= column]] = 0
-        columns.append(letter)
-    if bits * SHINGLE_CHARS <= 64:
-        packed = np.zeros(len(starts), dtype=np.uint64)
-        for letter in columns:
-            packed = (packed << np.uint64(bits)) | letter
-        return np.asarray(pd.factorize(packed)[0], dtype=np.int64)
-    return _row_codes(np.stack(columns, axis=1))
+def _packed(columns: list[np.ndarray], bits: int) -> np.ndarray:
+    packed = np.zeros(len(columns[0]), dtype=np.uint64)
+    for letter in columns:
+        packed = (packed << np.uint64(bits)) | letter
+    return packed
+
+
+def _inside(starts: np.ndarray, lengths: np.ndarray, size: int) -> np.ndarray:
+    """Whether each of `size` positions lies in one of the ranges [start, start + length)."""
+    edges = np.bincount(starts, minlength=size + 1)[:size + 1] - np.bincount(starts + lengths, minlength=size + 1)[:size + 1]
+    return np.cumsum(edges)[:size] > 0
 
 
 def _row_codes(rows: np.ndarray) -> np.ndarray:
@@ -127,17 +154,26 @@ def hashvalues_of_sets(vocabulary_hashes: np.ndarray, codes: np.ndarray, bounds:
                        n_perm: int = NUM_PERM) -> np.ndarray:
     """(sets x n_perm) MinHash values (the first `n_perm` of NUM_PERM), as datasketch's affine32
     scheme computes them: set i, `codes[bounds[i]:bounds[i + 1]]` (non-empty), takes the minimum over
-    its shingles of each permuted hash. Each distinct shingle is mixed and permuted once; then one
-    permutation at a time, its values are gathered per shingle and reduced per set (flat arrays:
-    the fastest numpy has for this, and a few MiB at a time however large the corpus)."""
+    its shingles of each permuted hash. Each distinct shingle is mixed and permuted once, into a
+    (vocabulary x permutations) table (a group of permutations at a time when the vocabulary is
+    large); then the table's rows of a few thousand shingles at a time are gathered and reduced per
+    set: blocks that stay in the CPU's cache (3x faster than a pass over all shingles per permutation)."""
     a, b = (values[:n_perm] for values in _permutations())
     mixed = _fmix32(vocabulary_hashes.astype(np.uint32))
-    values = np.empty((n_perm, len(bounds) - 1), dtype=np.uint32)
-    if len(bounds) > 1:
-        for permutation in range(n_perm):
-            permuted = mixed * a[permutation] + b[permutation]  # wraps mod 2**32, as datasketch's does
-            values[permutation] = np.minimum.reduceat(permuted[codes], bounds[:-1])
-    return np.ascontiguousarray(values.T)
+    n_sets = len(bounds) - 1
+    values = np.empty((n_sets, n_perm), dtype=np.uint32)
+    group = max(1, min(n_perm, _TABLE_BYTES // max(4 * len(mixed), 1)))
+    for low in range(0, n_perm if n_sets else 0, group):
+        high = min(low + group, n_perm)
+        table = mixed[:, None] * a[None, low:high] + b[None, low:high]  # wraps mod 2**32, as datasketch's does
+        rows = max(_BLOCK_BYTES // (4 * (high - low)), 1)
+        first = 0
+        while first < n_sets:  # sets [first, last): about `rows` shingles, at least one set
+            last = max(int(np.searchsorted(bounds, bounds[first] + rows, side="right")) - 1, first + 1)
+            block = table[codes[bounds[first]:bounds[last]]]
+            values[first:last, low:high] = np.minimum.reduceat(block, bounds[first:last] - bounds[first], axis=0)
+            first = last
+    return values
 
 
 @cache
