@@ -78,7 +78,8 @@ def shingle_vocabulary(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.nda
     starts_here = np.ones(len(points), dtype=bool)
     for back in range(1, SHINGLE_CHARS):
         starts_here[offsets[1:][~short] - back] = False
-    starts_here[_inside(short_starts, short_lengths, len(points))] = False
+    for column in range(SHINGLE_CHARS - 1):  # a short text's positions start none of its shingles
+        starts_here[short_starts[short_lengths > column] + column] = False
     short_slots = bounds[:-1][short]
     is_short = np.zeros(int(bounds[-1]), dtype=bool)
     is_short[short_slots] = True
@@ -109,16 +110,11 @@ def shingle_vocabulary(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.nda
 
 
 def _packed(columns: list[np.ndarray], bits: int) -> np.ndarray:
-    packed = np.zeros(len(columns[0]), dtype=np.uint64)
-    for letter in columns:
-        packed = (packed << np.uint64(bits)) | letter
+    packed = columns[0].copy()
+    for letter in columns[1:]:  # in place: each temporary of a corpus is ~8 bytes a character
+        packed <<= np.uint64(bits)
+        packed |= letter
     return packed
-
-
-def _inside(starts: np.ndarray, lengths: np.ndarray, size: int) -> np.ndarray:
-    """Whether each of `size` positions lies in one of the ranges [start, start + length)."""
-    edges = np.bincount(starts, minlength=size + 1)[:size + 1] - np.bincount(starts + lengths, minlength=size + 1)[:size + 1]
-    return np.cumsum(edges)[:size] > 0
 
 
 def _row_codes(rows: np.ndarray) -> np.ndarray:
