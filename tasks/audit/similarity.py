@@ -91,8 +91,9 @@ def shingle_vocabulary(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.nda
         codes = np.asarray(pd.factorize(keys)[0], dtype=np.int64)
     else:
         rows = np.empty((int(bounds[-1]), SHINGLE_CHARS), dtype=np.uint64)
-        rows[~is_short] = np.stack(at_position, axis=1)[starts_here]
-        rows[is_short] = np.stack(short_letters, axis=1)
+        for column in range(SHINGLE_CHARS):  # a column at a time: no (characters x 5) temporary
+            rows[~is_short, column] = at_position[column][starts_here]
+            rows[is_short, column] = short_letters[column]
         codes = _row_codes(rows)
     # factorize numbers keys in order of first appearance: a code's first slot is where it first exceeds the rest
     first = np.flatnonzero(np.r_[True, codes[1:] > np.maximum.accumulate(codes)[:-1]]) if len(codes) else codes
