@@ -13,7 +13,7 @@ pandas, each year validated under its own run name `audit-Y-<run id>` in the fil
 default for one year, not for all years) -> one `audit_runs` row per year, and all findings, in one
 transaction -> in a Prefect flow run, a markdown artifact summarizing the run.
 `run_audit` (the CLI) runs these steps as a Prefect flow run when a Prefect API records runs, and
-directly otherwise, without starting Prefect's server (~4 s): the same steps and warehouse content
+directly otherwise, without starting Prefect's server (~4–8 s here): the same steps and warehouse content
 (flows/orchestrator.py).
 OUT defaults to `audit/` beside the warehouse (`warehouse/audit/` for the default one, git-ignored).
 """
