@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import tempfile
+import threading
 from pathlib import Path
 
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
@@ -30,29 +31,45 @@ def archive_bytes(archive_dir: Path, sha256: str, data: bytes, *, durable: bool 
     ingest flow does, before it commits the batch), which saves a disk flush per file.
     """
     target = archived_path(archive_dir, sha256)
-    if target.exists():
+    target_name = os.fspath(target)
+    if os.path.exists(target_name):
         return target
     # A wrong hash would file the bytes where nobody will look for them: refuse it.
     actual = hashlib.sha256(data).hexdigest()
     if actual != sha256:
         raise ValueError(f"sha256 {sha256} does not match the bytes given (their sha256 is {actual})")
-    target.parent.mkdir(parents=True, exist_ok=True)
     # Write a temp file in the same directory, then rename: readers (and concurrent writers of the
-    # same bytes) only ever see a complete file.
-    handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{sha256}.", suffix=".tmp")
+    # same bytes) only ever see a complete file. The temp name is this process's and thread's own: no
+    # random name to draw (tempfile's cost ~1/3 of archiving a small file), no other writer uses it.
+    folder = os.path.dirname(target_name)
+    temp_name = os.path.join(folder, f".{sha256}.{os.getpid()}.{threading.get_ident()}.tmp")
+    handle = _create(temp_name, folder)
     try:
         with os.fdopen(handle, "wb") as temp_file:
             temp_file.write(data)
             temp_file.flush()
             if durable:
                 os.fsync(temp_file.fileno())
-        os.chmod(temp_name, 0o444)  # archived bytes are never edited
-        os.replace(temp_name, target)
+        os.replace(temp_name, target_name)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_name)
         raise
     return target
+
+
+def _create(name: str, folder: str) -> int:
+    """A new file for writing, read-only once closed (archived bytes are never edited; the creator
+    may write it). Makes its folder the first time; replaces a temp file a crashed run left there."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+    for _ in range(2):
+        try:
+            return os.open(name, flags, 0o444)
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
+        except FileExistsError:
+            os.unlink(name)
+    return os.open(name, flags, 0o444)
 
 
 def archive_file(archive_dir: Path, source: Path, chunk_bytes: int = 1 << 20) -> tuple[str, int, Path]:

@@ -96,3 +96,19 @@ def test_a_large_file_is_streamed_into_the_archive(tmp_path: Path) -> None:
     assert stored == archived_path(tmp_path / "archive", sha256) and stored.read_bytes() == data
     assert archive_file(tmp_path / "archive", source) == (sha256, size, stored)  # idempotent
     assert not list((tmp_path / "archive").glob(".incoming.*"))  # no temp files left behind
+
+
+def test_a_temp_file_left_by_a_crashed_run_does_not_block_archiving(tmp_path: Path) -> None:
+    import threading
+
+    folder = archived_path(tmp_path, SHA).parent
+    folder.mkdir(parents=True)
+    stale = folder / f".{SHA}.{os.getpid()}.{threading.get_ident()}.tmp"  # this process's own temp name
+    stale.write_bytes(b"half written")
+    stale.chmod(0o444)
+
+    archive_bytes(tmp_path, SHA, DATA)
+
+    assert archived_path(tmp_path, SHA).read_bytes() == DATA
+    assert [path.name for path in folder.iterdir()] == [SHA]  # the stale temp file is gone
+    assert oct(archived_path(tmp_path, SHA).stat().st_mode & 0o777) == "0o444"  # archived bytes are read-only
