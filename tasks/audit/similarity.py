@@ -227,8 +227,8 @@ def _similarities(codes: np.ndarray, bounds: np.ndarray, n_vocabulary: int, left
                   at_least: float) -> np.ndarray:
     """Exact Jaccard similarity of the shingle sets of each pair (0.0 where their sizes alone rule
     out `at_least`: the similarity is at most the smaller size over the larger)."""
-    rows = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
-    matrix = sparse.csr_matrix((np.ones(len(codes), dtype=np.int32), (rows, codes)),
+    # the texts' shingles are already rows (codes, bounds): a CSR matrix as is, its rows then sorted
+    matrix = sparse.csr_matrix((np.ones(len(codes), dtype=np.int32), codes, bounds),
                                shape=(len(bounds) - 1, n_vocabulary))
     matrix.sum_duplicates()
     matrix.data[:] = 1  # sets: a shingle repeated in a text counts once
