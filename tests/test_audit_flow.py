@@ -86,3 +86,25 @@ def test_a_suite_whose_frame_lacks_a_column_says_which(tmp_path: Path) -> None:
                                     "unit_name", "fiscal_year"])
     with pytest.raises(GxSuiteError, match="audit_reports: frame 'reports' has no column fiscal_year"):
         run_suites({"reports": reports, "amounts": amounts})
+
+
+def test_gx_imported_in_the_background_leaves_a_failed_import_to_the_audit(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import types
+
+    from expectations.audit import runner
+
+    uncaught: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: uncaught.append(args.exc_value))
+    monkeypatch.setattr(runner, "sys", types.SimpleNamespace(modules={}))  # as if GX were not imported yet
+
+    def broken_import(name: str) -> None:
+        raise ImportError(f"No module named {name!r}")
+
+    monkeypatch.setattr(runner.importlib, "import_module", broken_import)
+    runner.import_gx_in_background()
+    for thread in threading.enumerate():
+        if thread.name == "import-gx":
+            thread.join(timeout=10)
+
+    assert uncaught == []  # no traceback on stderr from the thread: the audit's own import reports it

@@ -20,6 +20,7 @@ Great Expectations is imported here only (it takes seconds to import); its progr
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import logging
@@ -63,8 +64,13 @@ def import_gx_in_background() -> None:
     """Start importing Great Expectations (~3 s) in a thread, so that an audit's first GX call finds it
     imported (or waits on its import lock) while the audit reads the warehouse meanwhile."""
     if "great_expectations" not in sys.modules:
-        threading.Thread(target=importlib.import_module, args=("great_expectations",), name="import-gx",
-                         daemon=True).start()
+        threading.Thread(target=_import_gx_quietly, name="import-gx", daemon=True).start()
+
+
+def _import_gx_quietly() -> None:
+    # a failed import is reported where GX is used (its import there raises the same error), not here
+    with contextlib.suppress(Exception):
+        importlib.import_module("great_expectations")
 
 
 def load_suites(suites_dir: Path = SUITES_DIR) -> list[dict[str, Any]]:
