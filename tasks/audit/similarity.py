@@ -69,7 +69,8 @@ def shingle_vocabulary(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.nda
     short = lengths < SHINGLE_CHARS
     present = np.bincount(points, minlength=1) > 0
     dense = np.cumsum(present, dtype=np.uint64)  # code point -> 1.. in the order of code points
-    letters = np.append(dense[points], np.zeros(SHINGLE_CHARS, dtype=np.uint64))
+    letters = np.zeros(len(points) + SHINGLE_CHARS, dtype=np.uint64)  # 0 past the end
+    np.take(dense, points, out=letters[:len(points)])
     # the short texts' shingles: their letters, then 0 (not the next text's)
     short_starts, short_lengths = offsets[:-1][short], lengths[short]
     short_letters = [np.where(short_lengths > column, letters[short_starts + column], np.uint64(0))
@@ -80,34 +81,42 @@ def shingle_vocabulary(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.nda
         starts_here[offsets[1:][~short] - back] = False
     for column in range(SHINGLE_CHARS - 1):  # a short text's positions start none of its shingles
         starts_here[short_starts[short_lengths > column] + column] = False
-    short_slots = bounds[:-1][short]
-    is_short = np.zeros(int(bounds[-1]), dtype=bool)
-    is_short[short_slots] = True
+    # the slots of the short texts' one shingle each, among all (none for paragraphs, the audit's texts)
+    long_slots = None
+    if short.any():
+        long_slots = np.ones(int(bounds[-1]), dtype=bool)
+        long_slots[bounds[:-1][short]] = False
     bits = max(int(present.sum() + 1).bit_length(), 1)
     if bits * SHINGLE_CHARS <= 64:
-        keys = np.empty(int(bounds[-1]), dtype=np.uint64)
-        keys[~is_short] = _packed(at_position, bits)[starts_here]
-        keys[is_short] = _packed(short_letters, bits)
+        keys = _packed(at_position, bits)[starts_here]
+        if long_slots is not None:
+            keys = _placed(keys, _packed(short_letters, bits), long_slots)
         codes = np.asarray(pd.factorize(keys)[0], dtype=np.int64)
     else:
         rows = np.empty((int(bounds[-1]), SHINGLE_CHARS), dtype=np.uint64)
         for column in range(SHINGLE_CHARS):  # a column at a time: no (characters x 5) temporary
-            rows[~is_short, column] = at_position[column][starts_here]
-            rows[is_short, column] = short_letters[column]
+            values = at_position[column][starts_here]
+            rows[:, column] = values if long_slots is None else _placed(values, short_letters[column], long_slots)
         codes = _row_codes(rows)
     # factorize numbers keys in order of first appearance: a code's first slot is where it first exceeds the rest
     first = np.flatnonzero(np.r_[True, codes[1:] > np.maximum.accumulate(codes)[:-1]]) if len(codes) else codes
-    first_short = is_short[first]
-    starts = np.empty(len(first), dtype=np.int64)
-    starts[~first_short] = np.flatnonzero(starts_here)[np.searchsorted(np.flatnonzero(~is_short), first[~first_short])]
-    widths = np.full(len(first), SHINGLE_CHARS, dtype=np.int64)
-    slot_of_short = np.searchsorted(short_slots, first[first_short])
-    starts[first_short], widths[first_short] = short_starts[slot_of_short], short_lengths[slot_of_short]
+    # a slot's text, and its position there: the text's start plus the slot's rank among its shingles
+    text_of = np.searchsorted(bounds, first, side="right") - 1
+    starts = offsets[text_of] + (first - bounds[text_of])
+    widths = np.minimum(lengths[text_of], SHINGLE_CHARS)
     hashes = np.fromiter(
         (_sha1_hash32(joined[start:start + width].encode("utf-8"))
          for start, width in zip(starts.tolist(), widths.tolist(), strict=True)),
         dtype=np.uint32, count=len(first))
     return codes, bounds, hashes
+
+
+def _placed(long_values: np.ndarray, short_values: np.ndarray, long_slots: np.ndarray) -> np.ndarray:
+    """One value per slot: the long texts' values where `long_slots`, the short texts' elsewhere."""
+    values = np.empty(len(long_slots), dtype=long_values.dtype)
+    values[long_slots] = long_values
+    values[~long_slots] = short_values
+    return values
 
 
 def _packed(columns: list[np.ndarray], bits: int) -> np.ndarray:
