@@ -10,7 +10,6 @@ import contextlib
 import hashlib
 import os
 import re
-import tempfile
 import threading
 from pathlib import Path
 
@@ -39,10 +38,9 @@ def archive_bytes(archive_dir: Path, sha256: str, data: bytes, *, durable: bool 
     if actual != sha256:
         raise ValueError(f"sha256 {sha256} does not match the bytes given (their sha256 is {actual})")
     # Write a temp file in the same directory, then rename: readers (and concurrent writers of the
-    # same bytes) only ever see a complete file. The temp name is this process's and thread's own: no
-    # random name to draw (tempfile's cost ~1/3 of archiving a small file), no other writer uses it.
+    # same bytes) only ever see a complete file. (tempfile's random name was ~1/3 of archiving a small file.)
     folder = os.path.dirname(target_name)
-    temp_name = os.path.join(folder, f".{sha256}.{os.getpid()}.{threading.get_ident()}.tmp")
+    temp_name = _temp_name(folder, sha256)
     handle = _create(temp_name, folder)
     try:
         with os.fdopen(handle, "wb") as temp_file:
@@ -58,17 +56,21 @@ def archive_bytes(archive_dir: Path, sha256: str, data: bytes, *, durable: bool 
     return target
 
 
+def _temp_name(folder: str, stem: str) -> str:
+    # this process's and thread's own name: no random name to draw, no other writer uses it
+    return os.path.join(folder, f".{stem}.{os.getpid()}.{threading.get_ident()}.tmp")
+
+
 def _create(name: str, folder: str) -> int:
     """A new file for writing, read-only once closed (archived bytes are never edited; the creator
     may write it). Makes its folder the first time; replaces a temp file a crashed run left there."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
-    for _ in range(2):
-        try:
-            return os.open(name, flags, 0o444)
-        except FileNotFoundError:
-            os.makedirs(folder, exist_ok=True)
-        except FileExistsError:
-            os.unlink(name)
+    try:
+        return os.open(name, flags, 0o444)
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
+    except FileExistsError:
+        os.unlink(name)
     return os.open(name, flags, 0o444)
 
 
@@ -77,9 +79,9 @@ def archive_file(archive_dir: Path, source: Path, chunk_bytes: int = 1 << 20) ->
 
     Files too large to process are still archived: every input's bytes are kept, rejected ones too.
     """
-    archive_dir.mkdir(parents=True, exist_ok=True)
     digest, size = hashlib.sha256(), 0
-    handle, temp_name = tempfile.mkstemp(dir=archive_dir, prefix=".incoming.", suffix=".tmp")
+    temp_name = _temp_name(os.fspath(archive_dir), "incoming")
+    handle = _create(temp_name, os.fspath(archive_dir))
     try:
         with os.fdopen(handle, "wb") as temp_file, source.open("rb") as reader:
             while chunk := reader.read(chunk_bytes):
@@ -94,7 +96,6 @@ def archive_file(archive_dir: Path, source: Path, chunk_bytes: int = 1 << 20) ->
             os.unlink(temp_name)
             return sha256, size, target
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(temp_name, 0o444)
         os.replace(temp_name, target)
         return sha256, size, target
     except BaseException:

@@ -30,7 +30,7 @@ def test_archiving_the_same_bytes_again_writes_nothing(tmp_path: Path, monkeypat
     def no_writes(*args: object, **kwargs: object) -> None:
         raise AssertionError("the archive rewrote bytes it already had")
 
-    monkeypatch.setattr(archive.tempfile, "mkstemp", no_writes)
+    monkeypatch.setattr(archive, "_create", no_writes)  # where every archive write starts
     assert archive_bytes(tmp_path, SHA, DATA) == first
     assert first.read_bytes() == DATA
 
